@@ -1,0 +1,155 @@
+/*
+ * show.c - treqs show ID [--json]
+ */
+#include <string.h>
+
+#include "cli.h"
+#include "output.h"
+#include "treqs/catalog.h"
+#include "treqs/config.h"
+#include "treqs/repo.h"
+#include "treqs/state.h"
+#include "treqs/tr.h"
+
+static const struct cli_cmd_info info = {
+	"show", "ID [--json]",
+	"Shows one TR: its fields, its state (derived from git) and every place it lives.\n"
+	"Exit status 1 when no TR has that id.",
+};
+
+static void field(const char *name, const char *value)
+{
+	if (value && *value)
+		printf("%-13s %s\n", name, value);
+}
+
+static void list_field(const char *name, const struct treqs_strv *v)
+{
+	struct treqs_buf b = TREQS_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < v->n; i++) {
+		if (i)
+			treqs_buf_puts(&b, ", ");
+		treqs_buf_puts(&b, v->v[i]);
+	}
+	field(name, treqs_buf_cstr(&b));
+	treqs_buf_free(&b);
+}
+
+static void print_text(const struct treqs_tr *tr, const struct treqs_entry *e, const struct treqs_status *st)
+{
+	struct treqs_buf b = TREQS_BUF_INIT;
+	char n1[32], n2[32];
+	size_t i;
+
+	printf("%s: %s\n", e->id, tr->title ? tr->title : "(no title)");
+	field("state:", treqs_state_name(st->state));
+	field("objective:", tr->objective);
+	field("hypothesis:", tr->hypothesis);
+	field("baseline:", tr->baseline);
+	treqs_buf_printf(&b, "%ld x %s for %s h", tr->gpu_count, tr->gpu_type ? tr->gpu_type : "?",
+			 tr->hours > 0 ? cli_fmt_num(n1, sizeof(n1), tr->hours) : "?");
+	field("resources:", treqs_buf_cstr(&b));
+	treqs_buf_clear(&b);
+	if (tr->cost >= 0) {
+		treqs_buf_printf(&b, "$%s estimated", cli_fmt_num(n2, sizeof(n2), tr->cost));
+		field("cost:", treqs_buf_cstr(&b));
+	}
+	list_field("datasets:", &tr->datasets);
+	list_field("metrics:", &tr->eval_metrics);
+	for (i = 0; i < tr->nexpected; i++) {
+		treqs_buf_clear(&b);
+		treqs_buf_printf(&b, "%s %s", tr->expected[i].metric, tr->expected[i].text);
+		field(i ? "" : "expected:", treqs_buf_cstr(&b));
+	}
+	treqs_buf_clear(&b);
+	for (i = 0; i < tr->command.n; i++) {
+		if (i)
+			treqs_buf_putc(&b, ' ');
+		treqs_buf_puts(&b, tr->command.v[i]);
+	}
+	field(tr->shell ? "command (sh):" : "command:", treqs_buf_cstr(&b));
+	field("team:", tr->team);
+	field("driver:", tr->driver);
+	field("submitted by:", tr->submitted_by);
+	list_field("reviewers:", &tr->reviewers);
+	for (i = 0; i < e->nlocs; i++) {
+		const struct treqs_loc *l = &e->locs[i];
+		treqs_buf_clear(&b);
+		treqs_buf_printf(&b, "%s:%s (%s, commit %.7s)", l->ref, l->path, treqs_where_name(l->where),
+				 git_oid_tostr_s(&l->commit));
+		field(i ? "" : "where:", treqs_buf_cstr(&b));
+	}
+	if (tr->notes && *tr->notes)
+		printf("\n%s%s", tr->notes, tr->notes[strlen(tr->notes) - 1] == '\n' ? "" : "\n");
+	treqs_buf_free(&b);
+}
+
+int cmd_show(int argc, char **argv)
+{
+	int json = 0, ret;
+	struct cli_opt opts[] = {
+		{"json", 0, CLI_FLAG, &json, NULL, "print a JSON object", 0},
+		{NULL, 0, CLI_END, NULL, NULL, NULL, 0},
+	};
+	struct treqs_strv args = TREQS_STRV_INIT;
+	git_repository *repo = NULL;
+	struct treqs_config *cfg = NULL;
+	struct treqs_catalog *cat = NULL;
+	const struct treqs_entry *e;
+	struct treqs_tr *tr = NULL;
+	struct treqs_status st;
+	size_t i;
+
+	memset(&st, 0, sizeof(st));
+	if ((ret = cli_parse(argc, argv, &info, opts, &args)) != 0)
+		return ret > 0 ? 0 : 2;
+	if (args.n != 1) {
+		treqs_strv_free(&args);
+		return cli_die(2, "show: expected one TR id; usage: treqs show ID [--json]");
+	}
+	if ((ret = cli_open_repo(&repo)) < 0) {
+		ret = cli_fail(ret == TREQS_ENOTFOUND ? TREQS_EINVALID : ret);
+		goto out;
+	}
+	treqs_config_load_repo(&cfg, repo, NULL);
+	if (!treqs_tr_id_valid(args.v[0], cfg)) {
+		ret = cli_die(1, "show: '%s' is not a TR id (expected %s followed by %u or more digits)", args.v[0],
+			      cfg->id_prefix, cfg->id_width);
+		goto out;
+	}
+	if ((ret = treqs_catalog_scan(&cat, repo, cfg)) < 0) {
+		ret = cli_fail(ret);
+		goto out;
+	}
+	if (!(e = treqs_catalog_find(cat, args.v[0]))) {
+		ret = cli_die(1, "show: no TR '%s' on any branch or in the archive", args.v[0]);
+		goto out;
+	}
+	if ((ret = cli_load_entry(&tr, &st, repo, cfg, e)) < 0 || !tr) {
+		ret = ret < 0 ? cli_fail(ret) : cli_die(1, "show: %s cannot be read as YAML", e->id);
+		goto out;
+	}
+	if (json) {
+		json_t *o = cli_tr_json(tr), *locs = json_array();
+		json_object_set_new(o, "id", json_string(e->id));
+		json_object_set_new(o, "state", json_string(treqs_state_name(st.state)));
+		json_object_set_new(o, "location", cli_loc_json(st.loc));
+		for (i = 0; i < e->nlocs; i++)
+			json_array_append_new(locs, cli_loc_json(&e->locs[i]));
+		json_object_set_new(o, "locations", locs);
+		ret = cli_print_json(o);
+	} else {
+		print_text(tr, e, &st);
+		ret = 0;
+	}
+out:
+	treqs_tr_free(tr);
+	treqs_status_clear(&st);
+	treqs_catalog_free(cat);
+	treqs_config_free(cfg);
+	git_repository_free(repo);
+	treqs_strv_free(&args);
+	return ret;
+}
