@@ -37,6 +37,9 @@ static int mkdirs(const char *path)
 	return ret;
 }
 
+#define NOTES_FETCH "+" TREQS_NOTES_REF "*:" TREQS_NOTES_REF "*"
+#define NOTES_PUSH TREQS_NOTES_REF "*:" TREQS_NOTES_REF "*"
+
 static int has_refspec(git_strarray *a, const char *spec)
 {
 	size_t i;
@@ -61,15 +64,18 @@ int cli_configure_notes(git_repository *repo)
 
 		if (git_remote_lookup(&r, repo, remotes.strings[i]) < 0)
 			continue;
-		if (git_remote_get_fetch_refspecs(&fetch, r) == 0 &&
-		    !has_refspec(&fetch, "+" TREQS_NOTES_REF ":" TREQS_NOTES_REF))
-			git_remote_add_fetch(repo, remotes.strings[i], "+" TREQS_NOTES_REF ":" TREQS_NOTES_REF);
+		/*
+		 * Glob refspecs ("treqs*"), because git refuses to fetch a
+		 * plain refspec whose ref the remote does not have yet.
+		 */
+		if (git_remote_get_fetch_refspecs(&fetch, r) == 0 && !has_refspec(&fetch, NOTES_FETCH))
+			git_remote_add_fetch(repo, remotes.strings[i], NOTES_FETCH);
 		if (git_remote_get_push_refspecs(&push, r) == 0) {
 			/* a push refspec replaces git's default; keep pushing the current branch */
 			if (!has_refspec(&push, "HEAD") && push.count == 0)
 				git_remote_add_push(repo, remotes.strings[i], "HEAD");
-			if (!has_refspec(&push, TREQS_NOTES_REF ":" TREQS_NOTES_REF))
-				git_remote_add_push(repo, remotes.strings[i], TREQS_NOTES_REF ":" TREQS_NOTES_REF);
+			if (!has_refspec(&push, NOTES_PUSH))
+				git_remote_add_push(repo, remotes.strings[i], NOTES_PUSH);
 		}
 		git_strarray_dispose(&fetch);
 		git_strarray_dispose(&push);

@@ -43,6 +43,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	char *help_argv[3];
 	size_t i;
 	int ret;
 
@@ -52,8 +53,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		if (argc > 2 && strcmp(argv[1], "help") == 0) {
-			char *sub[] = {argv[2], "--help", NULL};
-			argv = sub;
+			help_argv[0] = argv[2];
+			help_argv[1] = "--help";
+			help_argv[2] = NULL;
+			argv = help_argv;
 			argc = 2;
 			goto dispatch;
 		}

@@ -467,6 +467,7 @@ do_stop() {
     stop_pids "munged:$PID_MUNGED"
     _left=$(leftovers)
     if [ -n "$_left" ]; then
+        # shellcheck disable=SC2086
         say "killing leftover processes:" $_left
         # shellcheck disable=SC2086
         kill -TERM $_left 2>/dev/null; sleep 1
