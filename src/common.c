@@ -456,13 +456,20 @@ void treqs_strv_free(struct treqs_strv *s)
 
 size_t treqs_edit_distance(const char *a, const char *b, size_t cap)
 {
-	size_t la = strlen(a), lb = strlen(b), i, j, best;
-	size_t row[64], prev[64];
+	size_t la = strlen(a), lb = strlen(b), i, j, best, d;
+	size_t stack_row[64], stack_prev[64], *row = stack_row, *prev = stack_prev, *tmp;
 
-	if (la >= 63 || lb >= 63)
-		return cap + 1;
 	if ((la > lb ? la - lb : lb - la) > cap)
 		return cap + 1;
+	/*
+	 * Two rows of the Levenshtein table; on the stack for the usual field
+	 * names, on the heap for longer ones, which must be compared just the
+	 * same (a long identical name is at distance 0, not "far").
+	 */
+	if (lb >= TREQS_ARRAY_SIZE(stack_row)) {
+		row = xcalloc(lb + 1, sizeof(*row));
+		prev = xcalloc(lb + 1, sizeof(*prev));
+	}
 	for (j = 0; j <= lb; j++)
 		prev[j] = j;
 	for (i = 1; i <= la; i++) {
@@ -478,11 +485,16 @@ size_t treqs_edit_distance(const char *a, const char *b, size_t cap)
 			if (c < best)
 				best = c;
 		}
+		tmp = prev, prev = row, row = tmp;
 		if (best > cap)
-			return cap + 1;
-		memcpy(prev, row, (lb + 1) * sizeof(row[0]));
+			break; /* every later row is at least as far */
 	}
-	return prev[lb] > cap ? cap + 1 : prev[lb];
+	d = i <= la || prev[lb] > cap ? cap + 1 : prev[lb];
+	if (row != stack_row && row != stack_prev) {
+		free(row);
+		free(prev);
+	}
+	return d;
 }
 
 int treqs_utf8_check(const char *str, size_t len, size_t *bad_off, int *is_nul)

@@ -9,6 +9,7 @@
 
 #include "treqs/repo.h"
 #include "treqs/run.h"
+#include "sshsig.h"
 
 static char *config_or(git_repository *repo, const char *key, const char *def)
 {
@@ -215,5 +216,117 @@ out:
 	treqs_rmtree(dir);
 	free(dir);
 	free(asfile);
+	return ret;
+}
+
+/* Asks ssh-keygen, for what the in-process check does not handle. */
+static int verify_ssh_keygen(struct treqs_verify *v, const char *sigtext, size_t siglen, const char *data,
+			     size_t datalen, const char *allowed, size_t allowed_len, const char *principal)
+{
+	char *dir = NULL, *asfile = NULL, *sigfile = NULL;
+	const char *argv[12];
+	struct treqs_cmd cmd;
+	int ret;
+
+	memset(&cmd, 0, sizeof(cmd));
+	if ((ret = treqs_tmpdir(&dir)) < 0)
+		return ret;
+	asfile = xasprintf("%s/allowed_signers", dir);
+	sigfile = xasprintf("%s/sig", dir);
+	if ((ret = treqs_write_file(asfile, allowed, allowed_len)) < 0 ||
+	    (ret = treqs_write_file(sigfile, sigtext, siglen)) < 0)
+		goto out;
+	argv[0] = "ssh-keygen";
+	argv[1] = "-Y";
+	argv[2] = "verify";
+	argv[3] = "-f";
+	argv[4] = asfile;
+	argv[5] = "-I";
+	argv[6] = principal;
+	argv[7] = "-n";
+	argv[8] = "git";
+	argv[9] = "-s";
+	argv[10] = sigfile;
+	argv[11] = NULL;
+	cmd.argv = argv;
+	cmd.in = data;
+	cmd.inlen = datalen;
+	cmd.capture_out = cmd.capture_err = 1;
+	if ((ret = treqs_cmd_run(&cmd)) < 0)
+		goto out;
+	if (cmd.status == 0) {
+		v->valid = 1;
+	} else {
+		char *nl;
+		v->detail = xstrdup(cmd.err.len ? treqs_buf_cstr(&cmd.err) : treqs_buf_cstr(&cmd.out));
+		if ((nl = strchr(v->detail, '\n')))
+			*nl = '\0';
+	}
+out:
+	treqs_cmd_clear(&cmd);
+	treqs_rmtree(dir);
+	free(dir);
+	free(asfile);
+	free(sigfile);
+	return ret;
+}
+
+int treqs_verify_commit(struct treqs_verify *v, git_repository *repo, const git_oid *id,
+			const char *allowed_signers, size_t signers_len, const char *email)
+{
+	git_buf sig = {0}, data = {0};
+	struct sshsig ss;
+	struct treqs_strv principals = TREQS_STRV_INIT;
+	char fp[80];
+	int err, ret = 0;
+
+	memset(v, 0, sizeof(*v));
+	err = git_commit_extract_signature(&sig, &data, repo, (git_oid *)id, NULL);
+	if (err == GIT_ENOTFOUND) {
+		v->detail = xstrdup("the commit is not signed");
+		return 0;
+	}
+	if (err < 0)
+		return treqs_error_git(err, "unable to read commit %s", git_oid_tostr_s(id));
+	v->signed_ = 1;
+	if (strstr(sig.ptr, "-----BEGIN PGP SIGNATURE-----")) {
+		v->format = xstrdup("openpgp");
+		v->detail = xstrdup("signed with OpenPGP; treqs trusts the ssh keys in allowed_signers");
+		goto out;
+	}
+	v->format = xstrdup("ssh");
+	if (sshsig_parse(&ss, sig.ptr, sig.size) < 0) {
+		v->detail = xstrdup("the ssh signature cannot be parsed");
+		goto out;
+	}
+	sshsig_fingerprint(fp, sizeof(fp), ss.pk_blob, ss.pk_len);
+	v->fingerprint = xstrdup(fp);
+	if (!email) {
+		v->detail = xstrdup("no principal to check the signature for");
+		goto out;
+	}
+	switch (sshsig_verify(&ss, data.ptr, data.size, allowed_signers, signers_len, email, &principals)) {
+	case SSHSIG_VALID:
+		v->valid = 1;
+		break;
+	case SSHSIG_INVALID:
+		v->detail = xstrdup("the signature does not match the commit");
+		break;
+	case SSHSIG_UNKNOWN_KEY:
+		if (principals.n)
+			v->detail = xasprintf("key %s is listed for %s, not for %s", fp, principals.v[0], email);
+		else
+			v->detail = xasprintf("key %s is not in allowed_signers", fp);
+		break;
+	case SSHSIG_UNHANDLED:
+		ret = verify_ssh_keygen(v, sig.ptr, sig.size, data.ptr, data.size, allowed_signers, signers_len, email);
+		break;
+	}
+	if (v->valid)
+		v->principal = xstrdup(email);
+out:
+	treqs_strv_free(&principals);
+	git_buf_dispose(&sig);
+	git_buf_dispose(&data);
 	return ret;
 }

@@ -3,31 +3,133 @@
  */
 #include "treqs/state.h"
 
+#include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "treqs/config.h"
+#include "treqs/repo.h"
 
-int treqs_state_derive(struct treqs_status *out, git_repository *repo, const struct treqs_config *cfg,
-		       const struct treqs_entry *e)
+int treqs_lock_lookup(git_oid *out, git_repository *repo, const struct treqs_config *cfg, const char *id)
 {
-	size_t i;
+	char *name = xasprintf("%s%s", TREQS_LOCKS_PREFIX, id);
+	int found = treqs_repo_ref_get(out, repo, name);
 
-	(void)cfg;
-	memset(out, 0, sizeof(*out));
-	out->loc = treqs_entry_best(repo, e);
-	if (treqs_entry_at(e, TREQS_AT_ARCHIVE)) {
-		out->state = TREQS_STATE_ARCHIVED;
+	free(name);
+	if (!found) {
+		/* exec fetches the remote's locks here */
+		name = xasprintf("refs/remotes/%s/treqs-locks/%s", cfg->remote, id);
+		found = treqs_repo_ref_get(out, repo, name);
+		free(name);
+	}
+	return found;
+}
+
+static void load_file(struct treqs_status *st, struct treqs_ctx *ctx, const struct treqs_loc *l)
+{
+	struct treqs_buf b = TREQS_BUF_INIT;
+	git_oid d;
+
+	if (treqs_repo_read_blob(&b, ctx->repo, &l->blob, TREQS_TR_MAX_BYTES) == 0) {
+		char *where = xasprintf("%s:%s", l->ref, l->path);
+		treqs_tr_load(&st->tr, treqs_buf_cstr(&b), b.len, where, ctx->cfg, &st->diags);
+		free(where);
+		if (treqs_digest(&d, treqs_buf_cstr(&b), b.len) == 0)
+			git_oid_tostr(st->digest, sizeof(st->digest), &d);
+	}
+	treqs_error_clear();
+	treqs_buf_free(&b);
+}
+
+static void archive_outcome(struct treqs_status *st, struct treqs_ctx *ctx, const struct treqs_loc *l, const char *id)
+{
+	struct treqs_buf b = TREQS_BUF_INIT;
+	char *path = xasprintf("%s/%s/result.json", TREQS_ARCHIVE_DIR, id);
+	json_t *j = NULL;
+	const char *o;
+
+	st->state = TREQS_STATE_ARCHIVED;
+	git_oid_cpy(&st->archive_commit, &l->commit);
+	if (treqs_repo_read(&b, NULL, ctx->repo, git_oid_tostr_s(&l->commit), path) == 0 &&
+	    (j = json_loadb(treqs_buf_cstr(&b), b.len, 0, NULL)) && (o = json_string_value(json_object_get(j, "outcome")))) {
+		st->outcome = xstrdup(o);
+		if (!strcmp(o, "failed"))
+			st->state = TREQS_STATE_FAILED;
+		else if (!strcmp(o, "cancelled"))
+			st->state = TREQS_STATE_CANCELLED;
+	}
+	treqs_error_clear();
+	json_decref(j);
+	free(path);
+	treqs_buf_free(&b);
+}
+
+/* The lock commit's TReqs-Job. */
+static void lock_job(struct treqs_status *st, struct treqs_ctx *ctx)
+{
+	git_commit *c = NULL;
+
+	if (git_commit_lookup(&c, ctx->repo, &st->lock) == 0)
+		st->job = treqs_trailer_get(git_commit_message(c), "TReqs-Job");
+	git_commit_free(c);
+}
+
+int treqs_state_derive(struct treqs_status *st, struct treqs_ctx *ctx, const struct treqs_entry *e)
+{
+	const struct treqs_loc *own_l = treqs_entry_at(e, TREQS_AT_OWN_LOCAL);
+	const struct treqs_loc *own_r = treqs_entry_at(e, TREQS_AT_OWN_REMOTE);
+	const struct treqs_loc *arch = treqs_entry_at(e, TREQS_AT_ARCHIVE);
+	int published = 0;
+	size_t i;
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	st->loc = treqs_entry_best(ctx->repo, e);
+	if (!st->loc)
+		return treqs_error(TREQS_ENOTFOUND, "%s has no file", e->id);
+	load_file(st, ctx, st->loc);
+	if (arch) {
+		archive_outcome(st, ctx, arch, e->id);
 		return 0;
 	}
-	out->state = TREQS_STATE_DRAFT;
 	for (i = 0; i < e->nlocs; i++)
 		if (e->locs[i].where == TREQS_AT_OWN_REMOTE || e->locs[i].where == TREQS_AT_OTHER_REMOTE ||
 		    (e->locs[i].where == TREQS_AT_PROTECTED && !strncmp(e->locs[i].ref, "refs/remotes/", 13)))
-			out->state = TREQS_STATE_REVIEW;
+			published = 1;
+	if (git_repository_is_bare(ctx->repo))
+		published = 1;
+	st->state = published ? TREQS_STATE_REVIEW : TREQS_STATE_DRAFT;
+	if (st->loc == own_l || st->loc == own_r) {
+		struct treqs_history_opts ho;
+
+		memset(&ho, 0, sizeof(ho));
+		st->has_head = 1;
+		git_oid_cpy(&st->head, &st->loc->commit);
+		ho.head = &st->head;
+		ho.hide = ctx->has_protected ? &ctx->protected_tip : NULL;
+		ho.allowed_signers = treqs_buf_cstr(&ctx->signers);
+		ho.allowed_signers_len = ctx->signers.len;
+		if ((ret = treqs_history_load(&st->history, ctx->repo, e->id, &ho)) < 0)
+			return ret;
+		treqs_policy_eval(&st->policy, ctx->cfg, st->tr, st->digest, &st->history);
+		if (st->policy.state != TREQS_STATE_REVIEW)
+			st->state = st->policy.state;
+	}
+	if (st->state == TREQS_STATE_APPROVED && treqs_lock_lookup(&st->lock, ctx->repo, ctx->cfg, e->id)) {
+		st->locked = 1;
+		st->state = TREQS_STATE_RUNNING;
+		lock_job(st, ctx);
+	}
 	return 0;
 }
 
 void treqs_status_clear(struct treqs_status *st)
 {
+	treqs_tr_free(st->tr);
+	treqs_diags_free(&st->diags);
+	treqs_history_clear(&st->history);
+	treqs_policy_clear(&st->policy);
+	free(st->job);
+	free(st->outcome);
 	memset(st, 0, sizeof(*st));
 }

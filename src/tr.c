@@ -5,8 +5,10 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "treqs/config.h"
 #include "yval.h"
@@ -337,13 +339,11 @@ static void load_run(struct loader *l, const struct treqs_ynode *map)
 				char *f = xasprintf("run.env.%s", ek->value);
 				const char *p = ek->value;
 				enum ykind kind = yval_kind(ev);
+				int name_ok = isalpha((unsigned char)*p) || *p == '_';
 
-				if (!(isalpha((unsigned char)*p) || *p == '_'))
-					p = "";
-				else
-					while (*p && (isalnum((unsigned char)*p) || *p == '_'))
-						p++;
-				if (*p || !ek->len)
+				while (name_ok && *p && (isalnum((unsigned char)*p) || *p == '_'))
+					p++;
+				if (!name_ok || *p)
 					yval_expected(&l->c, ek, f, "an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
 				else if (kind != YK_STR && kind != YK_INT && kind != YK_FLOAT && kind != YK_BOOL)
 					yval_expected(&l->c, ev, f, "a string value");
@@ -422,9 +422,9 @@ static void check_cost(struct loader *l)
 			  tr->gpu_count, tr->hours, price, tr->gpu_type, l->n_cost->value);
 }
 
-static void missing(struct loader *l, const char *field, const char *what)
+static void missing(struct loader *l, const struct treqs_ynode *at, const char *field, const char *what)
 {
-	yval_error(&l->c, l->root, field, "expected %s, found no '%s' field", what, field);
+	yval_error(&l->c, at, field, "expected %s, found no '%s' field", what, field);
 }
 
 int treqs_tr_load(struct treqs_tr **out, const char *buf, size_t len, const char *path,
@@ -434,13 +434,13 @@ int treqs_tr_load(struct treqs_tr **out, const char *buf, size_t len, const char
 	struct loader l;
 	struct treqs_tr *tr;
 	const struct treqs_ynode *root, *k_top_gpu = NULL, *k_top_hours = NULL, *k_top_count = NULL;
-	const struct treqs_ynode *k_resources = NULL;
+	const struct treqs_ynode *k_resources = NULL, *res;
 	size_t nerr = diags->nerrors, i;
 
 	*out = NULL;
 	if (len > TREQS_TR_MAX_BYTES) {
-		treqs_diag_add(diags, TREQS_ERROR, path, 1, 1, "file", "expected at most %d bytes, found %zu",
-			       TREQS_TR_MAX_BYTES, len);
+		treqs_diag_add(diags, TREQS_ERROR, path, 1, 1, "file", "expected at most %d bytes (%d KiB), found %zu bytes",
+			       TREQS_TR_MAX_BYTES, TREQS_TR_MAX_BYTES / 1024, len);
 		return TREQS_EINVALID;
 	}
 	if (treqs_yaml_parse(&doc, buf, len, path, NULL, diags) < 0)
@@ -460,8 +460,12 @@ int treqs_tr_load(struct treqs_tr **out, const char *buf, size_t len, const char
 	root = l.root = doc->root;
 
 	if (!root) {
-		treqs_diag_add(diags, TREQS_ERROR, path, 1, 1, "document",
-			       "expected a mapping of TR fields, found an empty file");
+		/* libyaml has refused anything but blanks and comments by now */
+		for (i = doc->bom; i < len; i++)
+			if (!isspace((unsigned char)buf[i]))
+				break;
+		treqs_diag_add(diags, TREQS_ERROR, path, 1, 1, "document", "expected a mapping of TR fields, found %s",
+			       i < len ? "only comments" : "an empty file");
 		return TREQS_EINVALID;
 	}
 	if (root->type != TREQS_YMAP) {
@@ -571,21 +575,27 @@ int treqs_tr_load(struct treqs_tr **out, const char *buf, size_t len, const char
 		if (!other)
 			want_gpu_count(&l, treqs_ymap_get(root, "gpu_count", NULL), "gpu_count");
 	}
-	(void)k_resources;
-
-	/* Required fields: report the missing ones (wrong ones were reported). */
+	/*
+	 * Required fields: report the missing ones (wrong ones were reported).
+	 * A field missing under resources is reported at resources:, and not
+	 * at all when resources itself is not a mapping (that was reported).
+	 */
 	if (!treqs_ymap_get(root, "id", NULL))
-		missing(&l, "id", "the TR's id");
+		missing(&l, root, "id", "the TR's id");
 	if (!treqs_ymap_get(root, "title", NULL))
-		missing(&l, "title", "a one-line title");
+		missing(&l, root, "title", "a one-line title");
 	if (!treqs_ymap_get(root, "objective", NULL))
-		missing(&l, "objective", "what the run is for");
+		missing(&l, root, "objective", "what the run is for");
 	if (!treqs_ymap_get(root, "cost_estimate_usd", NULL))
-		missing(&l, "cost_estimate_usd", "a cost estimate in USD");
-	if (!treqs_ynode_at(root, "resources.gpu_type", NULL) && !k_top_gpu)
-		missing(&l, "resources.gpu_type", "the GPU type");
-	if (!treqs_ynode_at(root, "resources.hours", NULL) && !k_top_hours)
-		missing(&l, "resources.hours", "the hours the run needs");
+		missing(&l, root, "cost_estimate_usd", "a cost estimate in USD");
+	res = treqs_ymap_get(root, "resources", NULL);
+	if (!res || yval_kind(res) == YK_MAP) {
+		const struct treqs_ynode *at = k_resources ? k_resources : root;
+		if (!treqs_ymap_get(res, "gpu_type", NULL) && !k_top_gpu)
+			missing(&l, at, "resources.gpu_type", "the GPU type");
+		if (!treqs_ymap_get(res, "hours", NULL) && !k_top_hours)
+			missing(&l, at, "resources.hours", "the hours the run needs");
+	}
 
 	check_cost(&l);
 	return diags->nerrors > nerr ? TREQS_EINVALID : 0;
@@ -600,8 +610,16 @@ int treqs_tr_load_file(struct treqs_tr **out, const char *path, const struct tre
 	*out = NULL;
 	ret = treqs_read_file(&b, path, TREQS_TR_MAX_BYTES);
 	if (ret == TREQS_EINVALID) {
-		treqs_diag_add(diags, TREQS_ERROR, path, 1, 1, "file", "expected at most %d bytes, found more",
-			       TREQS_TR_MAX_BYTES);
+		struct stat st;
+		/* the size, when it is known, tells the user how far over it is */
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			treqs_diag_add(diags, TREQS_ERROR, path, 1, 1, "file",
+				       "expected at most %d bytes (%d KiB), found %jd bytes", TREQS_TR_MAX_BYTES,
+				       TREQS_TR_MAX_BYTES / 1024, (intmax_t)st.st_size);
+		else
+			treqs_diag_add(diags, TREQS_ERROR, path, 1, 1, "file",
+				       "expected at most %d bytes (%d KiB), found more", TREQS_TR_MAX_BYTES,
+				       TREQS_TR_MAX_BYTES / 1024);
 	} else if (ret == 0) {
 		ret = treqs_tr_load(out, b.ptr ? b.ptr : "", b.len, path, cfg, diags);
 	}

@@ -86,10 +86,15 @@ enum ykind yval_kind(const struct treqs_ynode *n)
 
 	if (!n)
 		return YK_NULL;
+	/*
+	 * A collection may carry only its own standard tag or the
+	 * non-specific "!"; "!!set", "!!omap" or an application tag asks for
+	 * a type treqs does not have.
+	 */
 	if (n->type == TREQS_YSEQ)
-		return YK_SEQ;
+		return !n->tag || !strcmp(n->tag, "!") || !strcmp(n->tag, "tag:yaml.org,2002:seq") ? YK_SEQ : YK_BADTAG;
 	if (n->type == TREQS_YMAP)
-		return YK_MAP;
+		return !n->tag || !strcmp(n->tag, "!") || !strcmp(n->tag, "tag:yaml.org,2002:map") ? YK_MAP : YK_BADTAG;
 	if (n->tag) {
 		if (!strcmp(n->tag, "tag:yaml.org,2002:str"))
 			return YK_STR;
@@ -146,6 +151,16 @@ static void quote_short(struct treqs_buf *b, const char *s, size_t len)
 	treqs_buf_putc(b, '"');
 }
 
+/* A tag as written, with control characters escaped and no quotes. */
+static void quote_bare(struct treqs_buf *b, const char *s, size_t len)
+{
+	struct treqs_buf q = TREQS_BUF_INIT;
+
+	quote_short(&q, s, len);
+	treqs_buf_put(b, q.ptr + 1, q.len - 2);
+	treqs_buf_free(&q);
+}
+
 char *yval_describe(const struct treqs_ynode *n)
 {
 	struct treqs_buf b = TREQS_BUF_INIT;
@@ -175,8 +190,14 @@ char *yval_describe(const struct treqs_ynode *n)
 		treqs_buf_printf(&b, "a mapping of %zu key%s", n->n / 2, n->n / 2 == 1 ? "" : "s");
 		break;
 	case YK_BADTAG:
-		treqs_buf_puts(&b, "a value tagged ");
-		quote_short(&b, n->tag, strlen(n->tag));
+		/* show a standard tag the way it is usually written: !!binary */
+		if (!strncmp(n->tag, "tag:yaml.org,2002:", 18)) {
+			treqs_buf_puts(&b, "a value tagged !!");
+			quote_bare(&b, n->tag + 18, strlen(n->tag + 18));
+		} else {
+			treqs_buf_puts(&b, "a value tagged ");
+			quote_bare(&b, n->tag, strlen(n->tag));
+		}
 		break;
 	}
 	return treqs_buf_detach(&b);
@@ -185,11 +206,24 @@ char *yval_describe(const struct treqs_ynode *n)
 static void vdiag(struct yctx *c, enum treqs_severity sev, const struct treqs_ynode *n, const char *field,
 		  const char *fmt, va_list ap)
 {
-	struct treqs_buf m = TREQS_BUF_INIT;
+	struct treqs_buf m = TREQS_BUF_INIT, f = TREQS_BUF_INIT;
+	const char *p;
 
 	treqs_buf_vprintf(&m, fmt, ap);
-	treqs_diag_add(c->diags, sev, c->path, n ? n->line : 0, n ? n->col : 0, field, "%s", treqs_buf_cstr(&m));
+	/*
+	 * Field names come from keys in the file; a key written "\e[2J" must
+	 * not reach the user's terminal as an escape sequence.
+	 */
+	for (p = field; p && *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			treqs_buf_printf(&f, "\\x%02x", (unsigned char)*p);
+		else
+			treqs_buf_putc(&f, *p);
+	}
+	treqs_diag_add(c->diags, sev, c->path, n ? n->line : 0, n ? n->col : 0, field ? treqs_buf_cstr(&f) : NULL,
+		       "%s", treqs_buf_cstr(&m));
 	treqs_buf_free(&m);
+	treqs_buf_free(&f);
 }
 
 void yval_error(struct yctx *c, const struct treqs_ynode *n, const char *field, const char *fmt, ...)
@@ -242,13 +276,21 @@ int yval_string(struct yctx *c, const struct treqs_ynode *n, const char *field, 
 	return 0;
 }
 
+/* Is n a string that would be a number without its quotes ("12")? */
+static int quoted_number(const struct treqs_ynode *n)
+{
+	double v;
+
+	return yval_kind(n) == YK_STR && n->style != TREQS_YPLAIN && treqs_parse_number(n->value, &v) == 0;
+}
+
 int yval_number(struct yctx *c, const struct treqs_ynode *n, const char *field, double *out)
 {
 	enum ykind k = yval_kind(n);
 	double v;
 
 	if ((k != YK_INT && k != YK_FLOAT) || treqs_parse_number(n->value, &v) < 0) {
-		yval_expected(c, n, field, "a number");
+		yval_expected(c, n, field, quoted_number(n) ? "a number (written without quotes)" : "a number");
 		return -1;
 	}
 	if (!isfinite(v)) {
@@ -266,7 +308,8 @@ int yval_int(struct yctx *c, const struct treqs_ynode *n, const char *field, lon
 	long v;
 	char what[96];
 
-	snprintf(what, sizeof(what), "a whole number from %ld to %ld", min, max);
+	snprintf(what, sizeof(what), "a whole number from %ld to %ld%s", min, max,
+		 quoted_number(n) ? " (written without quotes)" : "");
 	if (k != YK_INT) {
 		yval_expected(c, n, field, what);
 		return -1;
@@ -298,8 +341,12 @@ int yval_strlist(struct yctx *c, const struct treqs_ynode *n, const char *field,
 	int ret = 0;
 
 	if (scalar_ok && yval_kind(n) == YK_STR) {
-		yval_warn(c, n, field, "a single string is accepted; the canonical form is a list: [\"%s\"]",
-			  n->value);
+		struct treqs_buf q = TREQS_BUF_INIT;
+
+		quote_short(&q, n->value, n->len);
+		yval_warn(c, n, field, "a single string is accepted; the canonical form is a list: [%s]",
+			  treqs_buf_cstr(&q));
+		treqs_buf_free(&q);
 		treqs_strv_push(out, n->value);
 		return 0;
 	}

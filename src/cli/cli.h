@@ -79,11 +79,32 @@ int cli_isatty_err(void);
 /* Adds fetch and push refspecs for refs/notes/treqs to every remote. */
 int cli_configure_notes(git_repository *repo);
 
+/*
+ * Runs git with args (args[0] is the git command) in the repository; git's
+ * output goes to stderr unless quiet.  err_out (may be NULL) receives its
+ * output.  TREQS_EENV when git fails.
+ */
+int cli_git(git_repository *repo, const char *const *args, int quiet, struct treqs_buf *err_out);
+int cli_has_remote(git_repository *repo, const char *name);
+struct treqs_config;
+/*
+ * The local branch treqs/<id>: created from the remote-tracking branch
+ * when missing (create set), fast-forwarded when the remote is ahead.
+ * *head receives its tip (or the remote's when !create and no local one).
+ */
+int cli_tr_branch(git_oid *head, git_repository *repo, const struct treqs_config *cfg, const char *id, int create);
+/* git push <remote> <refspecs...> */
+int cli_push(git_repository *repo, const struct treqs_config *cfg, const char *const *refspecs, size_t n);
+
 /* commands */
 int cmd_init(int argc, char **argv);
 int cmd_new(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_review(int argc, char **argv);
+int cmd_approve(int argc, char **argv);
+int cmd_submit(int argc, char **argv);
+int cmd_log(int argc, char **argv);
 
 #endif

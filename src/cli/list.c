@@ -7,6 +7,7 @@
 #include "output.h"
 #include "treqs/catalog.h"
 #include "treqs/config.h"
+#include "treqs/context.h"
 #include "treqs/repo.h"
 #include "treqs/state.h"
 #include "treqs/tr.h"
@@ -28,7 +29,7 @@ int cmd_list(int argc, char **argv)
 	};
 	enum treqs_state want = TREQS_STATE_UNKNOWN;
 	git_repository *repo = NULL;
-	struct treqs_config *cfg = NULL;
+	struct treqs_ctx *ctx = NULL;
 	struct treqs_catalog *cat = NULL;
 	struct treqs_buf line = TREQS_BUF_INIT;
 	json_t *arr = NULL;
@@ -46,8 +47,7 @@ int cmd_list(int argc, char **argv)
 	}
 	if ((ret = cli_open_repo(&repo)) < 0)
 		return cli_fail(ret == TREQS_ENOTFOUND ? TREQS_EINVALID : ret);
-	treqs_config_load_repo(&cfg, repo, NULL);
-	if ((ret = treqs_catalog_scan(&cat, repo, cfg)) < 0) {
+	if ((ret = treqs_ctx_open(&ctx, repo)) < 0 || (ret = treqs_catalog_scan(&cat, repo, ctx->cfg)) < 0) {
 		ret = cli_fail(ret);
 		goto out;
 	}
@@ -55,25 +55,21 @@ int cmd_list(int argc, char **argv)
 		arr = json_array();
 	for (i = 0; i < cat->n; i++) {
 		const struct treqs_entry *e = &cat->v[i];
-		struct treqs_tr *tr = NULL;
+		struct treqs_tr *tr;
 		struct treqs_status st;
 		char n1[32], n2[32];
 
-		if ((ret = cli_load_entry(&tr, &st, repo, cfg, e)) < 0) {
+		if ((ret = treqs_state_derive(&st, ctx, e)) < 0) {
 			ret = cli_fail(ret);
 			goto out;
 		}
+		tr = st.tr;
 		if (want != TREQS_STATE_UNKNOWN && st.state != want) {
-			treqs_tr_free(tr);
 			treqs_status_clear(&st);
 			continue;
 		}
 		if (json) {
-			json_t *o = tr ? cli_tr_json(tr) : json_object();
-			json_object_set_new(o, "id", json_string(e->id));
-			json_object_set_new(o, "state", json_string(treqs_state_name(st.state)));
-			json_object_set_new(o, "location", cli_loc_json(st.loc));
-			json_array_append_new(arr, o);
+			json_array_append_new(arr, cli_status_json(e, &st));
 		} else {
 			treqs_buf_clear(&line);
 			treqs_buf_printf(&line, "%-8s  %-17s  ", e->id, treqs_state_name(st.state));
@@ -85,7 +81,6 @@ int cmd_list(int argc, char **argv)
 					 tr && tr->submitted_by ? tr->submitted_by : "?");
 			puts(treqs_buf_cstr(&line));
 		}
-		treqs_tr_free(tr);
 		treqs_status_clear(&st);
 	}
 	if (json) {
@@ -97,7 +92,7 @@ out:
 	json_decref(arr);
 	treqs_buf_free(&line);
 	treqs_catalog_free(cat);
-	treqs_config_free(cfg);
+	treqs_ctx_free(ctx);
 	git_repository_free(repo);
 	return ret;
 }

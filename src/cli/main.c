@@ -22,10 +22,14 @@ struct cmd {
 
 /* Sorted by name.  Aliases map to the command they stand for. */
 static const struct cmd commands[] = {
+	{"approve", cmd_approve, "approve a TR (review --approve)", "review"},
 	{"init", cmd_init, "set up treqs in this repository", NULL},
 	{"list", cmd_list, "list every TR on every branch and in the archive", NULL},
+	{"log", cmd_log, "a TR's story: creation, edits, reviews, launch, results", NULL},
 	{"new", cmd_new, "write a new TR on its own branch", NULL},
+	{"review", cmd_review, "approve, request changes, reject or comment (a signed commit)", NULL},
 	{"show", cmd_show, "show one TR, its state and where it lives", NULL},
+	{"submit", cmd_submit, "push a TR's branch, opening its review", NULL},
 	{"validate", cmd_validate, "check TR files", NULL},
 };
 

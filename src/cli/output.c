@@ -138,25 +138,34 @@ const char *cli_fmt_num(char *buf, size_t n, double d)
 	return buf;
 }
 
-int cli_load_entry(struct treqs_tr **tr, struct treqs_status *st, git_repository *repo,
-		   const struct treqs_config *cfg, const struct treqs_entry *e)
+json_t *cli_status_json(const struct treqs_entry *e, const struct treqs_status *st)
 {
-	struct treqs_buf b = TREQS_BUF_INIT;
-	struct treqs_diags d = TREQS_DIAGS_INIT;
-	int ret;
+	json_t *o = st->tr ? cli_tr_json(st->tr) : json_object(), *ap = json_array(), *notes = json_array();
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t i;
 
-	*tr = NULL;
-	if ((ret = treqs_state_derive(st, repo, cfg, e)) < 0)
-		return ret;
-	if (!st->loc)
-		return treqs_error(TREQS_ENOTFOUND, "%s has no file", e->id);
-	if ((ret = treqs_repo_read_blob(&b, repo, &st->loc->blob, TREQS_TR_MAX_BYTES)) == 0) {
-		char *where = xasprintf("%s:%s", st->loc->ref, st->loc->path);
-		treqs_tr_load(tr, treqs_buf_cstr(&b), b.len, where, cfg, &d);
-		free(where);
+	json_object_set_new(o, "id", json_string(e->id));
+	json_object_set_new(o, "state", json_string(treqs_state_name(st->state)));
+	json_object_set_new(o, "location", cli_loc_json(st->loc));
+	json_object_set_new(o, "digest", st->digest[0] ? json_string(st->digest) : json_null());
+	json_object_set_new(o, "valid", json_boolean(st->tr && st->diags.nerrors == 0));
+	for (i = 0; i < st->policy.napprovals; i++) {
+		const struct treqs_approval *a = &st->policy.approvals[i];
+		git_oid_tostr(hex, sizeof(hex), &a->commit);
+		json_array_append_new(ap, json_pack("{s:s, s:s, s:s, s:I}", "signer", a->principal, "fingerprint",
+						    a->fingerprint, "commit", hex, "time", (json_int_t)a->time));
 	}
-	treqs_diags_free(&d);
-	treqs_buf_free(&b);
-	return ret == TREQS_EINVALID ? 0 : ret;
+	json_object_set_new(o, "approvals", ap);
+	for (i = 0; i < st->policy.notes.n; i++)
+		json_array_append_new(notes, json_string(st->policy.notes.v[i]));
+	json_object_set_new(o, "policy_notes", notes);
+	if (st->has_head) {
+		git_oid_tostr(hex, sizeof(hex), &st->head);
+		json_object_set_new(o, "head", json_string(hex));
+	}
+	if (st->job)
+		json_object_set_new(o, "job", json_string(st->job));
+	if (st->outcome)
+		json_object_set_new(o, "outcome", json_string(st->outcome));
+	return o;
 }
-

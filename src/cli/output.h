@@ -22,13 +22,7 @@ void cli_put_cut(struct treqs_buf *b, const char *s, size_t width);
 const char *cli_fmt_num(char *buf, size_t n, double d);
 
 struct treqs_status;
-struct treqs_config;
-/*
- * Derives e's state into *st and loads the TR at the location the state
- * describes into *tr (NULL when the file is not YAML; its diagnostics are
- * dropped: `treqs validate` reports them).
- */
-int cli_load_entry(struct treqs_tr **tr, struct treqs_status *st, git_repository *repo,
-		   const struct treqs_config *cfg, const struct treqs_entry *e);
+/* New JSON object: the TR's fields plus id, state, location, digest, approvals, policy notes. */
+json_t *cli_status_json(const struct treqs_entry *e, const struct treqs_status *st);
 
 #endif

@@ -2,11 +2,13 @@
  * show.c - treqs show ID [--json]
  */
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "output.h"
 #include "treqs/catalog.h"
 #include "treqs/config.h"
+#include "treqs/context.h"
 #include "treqs/repo.h"
 #include "treqs/state.h"
 #include "treqs/tr.h"
@@ -39,6 +41,8 @@ static void list_field(const char *name, const struct treqs_strv *v)
 
 static void print_text(const struct treqs_tr *tr, const struct treqs_entry *e, const struct treqs_status *st)
 {
+	char when[64];
+	struct tm tm;
 	struct treqs_buf b = TREQS_BUF_INIT;
 	char n1[32], n2[32];
 	size_t i;
@@ -81,6 +85,22 @@ static void print_text(const struct treqs_tr *tr, const struct treqs_entry *e, c
 				 git_oid_tostr_s(&l->commit));
 		field(i ? "" : "where:", treqs_buf_cstr(&b));
 	}
+	for (i = 0; i < st->policy.napprovals; i++) {
+		const struct treqs_approval *a = &st->policy.approvals[i];
+		time_t t = (time_t)a->time;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+		treqs_buf_clear(&b);
+		treqs_buf_printf(&b, "%s, key %s, %s (commit %.7s)", a->principal, a->fingerprint, when,
+				 git_oid_tostr_s(&a->commit));
+		field(i ? "" : "approved by:", treqs_buf_cstr(&b));
+	}
+	for (i = 0; i < st->policy.notes.n; i++)
+		field(i ? "" : "policy:", st->policy.notes.v[i]);
+	if (st->job)
+		field("job:", st->job);
+	if (st->outcome)
+		field("outcome:", st->outcome);
 	if (tr->notes && *tr->notes)
 		printf("\n%s%s", tr->notes, tr->notes[strlen(tr->notes) - 1] == '\n' ? "" : "\n");
 	treqs_buf_free(&b);
@@ -95,10 +115,10 @@ int cmd_show(int argc, char **argv)
 	};
 	struct treqs_strv args = TREQS_STRV_INIT;
 	git_repository *repo = NULL;
-	struct treqs_config *cfg = NULL;
+	struct treqs_ctx *ctx = NULL;
+	const struct treqs_config *cfg;
 	struct treqs_catalog *cat = NULL;
 	const struct treqs_entry *e;
-	struct treqs_tr *tr = NULL;
 	struct treqs_status st;
 	size_t i;
 
@@ -113,7 +133,11 @@ int cmd_show(int argc, char **argv)
 		ret = cli_fail(ret == TREQS_ENOTFOUND ? TREQS_EINVALID : ret);
 		goto out;
 	}
-	treqs_config_load_repo(&cfg, repo, NULL);
+	if ((ret = treqs_ctx_open(&ctx, repo)) < 0) {
+		ret = cli_fail(ret);
+		goto out;
+	}
+	cfg = ctx->cfg;
 	if (!treqs_tr_id_valid(args.v[0], cfg)) {
 		ret = cli_die(1, "show: '%s' is not a TR id (expected %s followed by %u or more digits)", args.v[0],
 			      cfg->id_prefix, cfg->id_width);
@@ -127,28 +151,26 @@ int cmd_show(int argc, char **argv)
 		ret = cli_die(1, "show: no TR '%s' on any branch or in the archive", args.v[0]);
 		goto out;
 	}
-	if ((ret = cli_load_entry(&tr, &st, repo, cfg, e)) < 0 || !tr) {
+	if ((ret = treqs_state_derive(&st, ctx, e)) < 0 || !st.tr) {
+		if (ret == 0)
+			treqs_diags_print(stderr, &st.diags);
 		ret = ret < 0 ? cli_fail(ret) : cli_die(1, "show: %s cannot be read as YAML", e->id);
 		goto out;
 	}
 	if (json) {
-		json_t *o = cli_tr_json(tr), *locs = json_array();
-		json_object_set_new(o, "id", json_string(e->id));
-		json_object_set_new(o, "state", json_string(treqs_state_name(st.state)));
-		json_object_set_new(o, "location", cli_loc_json(st.loc));
+		json_t *o = cli_status_json(e, &st), *locs = json_array();
 		for (i = 0; i < e->nlocs; i++)
 			json_array_append_new(locs, cli_loc_json(&e->locs[i]));
 		json_object_set_new(o, "locations", locs);
 		ret = cli_print_json(o);
 	} else {
-		print_text(tr, e, &st);
+		print_text(st.tr, e, &st);
 		ret = 0;
 	}
 out:
-	treqs_tr_free(tr);
 	treqs_status_clear(&st);
 	treqs_catalog_free(cat);
-	treqs_config_free(cfg);
+	treqs_ctx_free(ctx);
 	git_repository_free(repo);
 	treqs_strv_free(&args);
 	return ret;

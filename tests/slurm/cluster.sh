@@ -19,8 +19,11 @@
 # Everything this script starts is private to DIR: its own munged (own key and
 # socket, named in slurm.conf by AuthInfo), slurmctld/slurmd on non-default
 # ports, and slurmrestd running as SLURM_USER with rest_auth/local on a unix
-# socket (only clients whose uid is SLURM_USER are accepted, see API-NOTES.md).
-# Nothing under /etc/slurm or /etc/munge is touched.
+# socket. slurmrestd accepts clients whose uid is SLURM_USER or root (any other
+# uid gets HTTP 401); jobs submitted through it run as SLURM_USER either way.
+# See API-NOTES.md. Nothing under /etc/slurm or /etc/munge is touched; the
+# only system changes are the packages and the system user SLURM_USER.
+# Restarting on the same DIR keeps slurmctld's state (old jobs, job ids).
 #
 # Environment overrides (all optional):
 #   TREQS_SLURM_USER      unprivileged user for slurmrestd/jobs [treqs-slurm]
@@ -28,7 +31,7 @@
 #   TREQS_SLURMD_PORT     slurmd port [16818]
 #   TREQS_SLURM_TIMEOUT   seconds to wait for readiness [60]
 #   TREQS_SLURM_GPUS      if > 0, configure that many fake GPUs (gres/gpu
-#                         without device files) on the node [0]
+#                         backed by /dev/null clones in DIR/fake-gpu) [0]
 #   TREQS_SLURM_EXTRA_CONF  extra lines appended to slurm.conf []
 set -u
 
@@ -324,6 +327,8 @@ watch() {
     _i=0
     while ! pid_of "$1" "$2" >/dev/null; do
         [ "$_i" -ge 50 ] && return 1
+        # pid file written but process gone: it died right after starting
+        [ "$_i" -ge 2 ] && [ -s "$2" ] && return 1
         sleep 0.2; _i=$((_i + 1))
     done
     WATCH="$WATCH $1:$2"
@@ -368,7 +373,9 @@ do_start() {
     prepare_dirs
     write_config
     cd "$D" || die "cd $D"
-    rm -f "$REST_SOCK" "$MUNGE_SOCK" "$MUNGE_SOCK.lock"
+    # Nothing of DIR runs now: drop stale sockets and pid files (after a crash).
+    rm -f "$REST_SOCK" "$MUNGE_SOCK" "$MUNGE_SOCK.lock" \
+          "$PID_MUNGED" "$PID_CTLD" "$PID_SLURMD" "$PID_REST"
 
     # munged: private instance, runs as munge, daemonizes after it is ready.
     setpriv --reuid=munge --regid=munge --init-groups -- \

@@ -1,0 +1,297 @@
+/*
+ * history.c - a TR's events from its commits.
+ */
+#include "treqs/history.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "treqs/edit.h"
+#include "treqs/repo.h"
+#include "treqs/tr.h"
+
+static const char *const action_names[] = {
+	[TREQS_ACT_NONE] = "none",
+	[TREQS_ACT_NEW] = "new",
+	[TREQS_ACT_EDIT] = "edit",
+	[TREQS_ACT_APPROVE] = "approve",
+	[TREQS_ACT_REQUEST_CHANGES] = "request-changes",
+	[TREQS_ACT_REJECT] = "reject",
+	[TREQS_ACT_COMMENT] = "comment",
+	[TREQS_ACT_LAUNCH] = "launch",
+	[TREQS_ACT_ARCHIVE] = "archive",
+	[TREQS_ACT_FAIL] = "fail",
+	[TREQS_ACT_CANCEL] = "cancel",
+	[TREQS_ACT_INIT] = "init",
+	[TREQS_ACT_UNKNOWN] = "unknown",
+};
+
+const char *treqs_action_name(enum treqs_action a)
+{
+	return (size_t)a < TREQS_ARRAY_SIZE(action_names) && action_names[a] ? action_names[a] : "unknown";
+}
+
+enum treqs_action treqs_action_parse(const char *word)
+{
+	size_t i;
+
+	for (i = 1; i < TREQS_ARRAY_SIZE(action_names); i++)
+		if (action_names[i] && i != TREQS_ACT_UNKNOWN && i != TREQS_ACT_EDIT && !strcmp(word, action_names[i]))
+			return (enum treqs_action)i;
+	return TREQS_ACT_UNKNOWN;
+}
+
+int treqs_action_is_review(enum treqs_action a)
+{
+	return a == TREQS_ACT_APPROVE || a == TREQS_ACT_REQUEST_CHANGES || a == TREQS_ACT_REJECT ||
+	       a == TREQS_ACT_COMMENT;
+}
+
+int treqs_digest(git_oid *out, const char *buf, size_t len)
+{
+	struct treqs_buf b = TREQS_BUF_INIT;
+	int err;
+
+	if (treqs_edit_blank(&b, buf, len, "status") < 0) {
+		/* not YAML: the bytes themselves are the content */
+		treqs_error_clear();
+		treqs_buf_clear(&b);
+		treqs_buf_put(&b, buf, len);
+	}
+	err = git_odb_hash(out, b.ptr ? b.ptr : "", b.len, GIT_OBJECT_BLOB);
+	treqs_buf_free(&b);
+	return err < 0 ? treqs_error_git(err, "unable to hash") : 0;
+}
+
+/* A small per-process cache: digests are asked for the same blobs again and again. */
+static struct {
+	git_oid blob, digest;
+	int used;
+} digest_cache[1024];
+
+int treqs_digest_blob(git_oid *out, git_repository *repo, const git_oid *blob)
+{
+	struct treqs_buf b = TREQS_BUF_INIT;
+	size_t slot = ((size_t)blob->id[0] << 8 | blob->id[1]) % TREQS_ARRAY_SIZE(digest_cache);
+	int ret;
+
+	if (digest_cache[slot].used && git_oid_equal(&digest_cache[slot].blob, blob)) {
+		git_oid_cpy(out, &digest_cache[slot].digest);
+		return 0;
+	}
+	if ((ret = treqs_repo_read_blob(&b, repo, blob, TREQS_TR_MAX_BYTES)) == 0)
+		ret = treqs_digest(out, b.ptr ? b.ptr : "", b.len);
+	treqs_buf_free(&b);
+	if (ret == 0) {
+		git_oid_cpy(&digest_cache[slot].blob, blob);
+		git_oid_cpy(&digest_cache[slot].digest, out);
+		digest_cache[slot].used = 1;
+	}
+	return ret;
+}
+
+char *treqs_trailer_get(const char *message, const char *key)
+{
+	git_message_trailer_array arr = {0};
+	char *val = NULL;
+	size_t i;
+
+	if (git_message_trailers(&arr, message) < 0)
+		return NULL;
+	/* the last one wins, as for git's trailer readers */
+	for (i = 0; i < arr.count; i++)
+		if (!strcasecmp(arr.trailers[i].key, key)) {
+			free(val);
+			val = xstrdup(arr.trailers[i].value);
+		}
+	git_message_trailer_array_free(&arr);
+	return val;
+}
+
+/* The body of a message: after the summary, without the trailer paragraph. */
+static char *message_body(const char *msg)
+{
+	const char *p = strchr(msg, '\n'), *last;
+	size_t n;
+	char *body;
+
+	if (!p)
+		return xstrdup("");
+	while (*p == '\n')
+		p++;
+	body = xstrdup(p);
+	n = strlen(body);
+	while (n && (body[n - 1] == '\n' || body[n - 1] == ' '))
+		body[--n] = '\0';
+	/* drop the final paragraph when every line of it is "Key: value" */
+	last = strstr(body, "\n\n");
+	{
+		const char *q, *start = body;
+		int all = 1;
+		while ((q = strstr(start, "\n\n")))
+			start = q + 2;
+		last = start;
+		for (q = last; *q && all;) {
+			const char *eol = strchr(q, '\n');
+			const char *c = q;
+			while (*c && (isalnum((unsigned char)*c) || *c == '-'))
+				c++;
+			if (c == q || c[0] != ':' )
+				all = 0;
+			q = eol ? eol + 1 : q + strlen(q);
+		}
+		if (all && *last) {
+			body[last - body] = '\0';
+			n = strlen(body);
+			while (n && body[n - 1] == '\n')
+				body[--n] = '\0';
+		}
+	}
+	return body;
+}
+
+static void event_clear(struct treqs_event *e)
+{
+	free(e->author_name);
+	free(e->author_email);
+	free(e->summary);
+	free(e->message);
+	free(e->trailer_id);
+	free(e->digest);
+	free(e->field);
+	free(e->job);
+	free(e->cost_actual);
+	free(e->content_digest);
+	treqs_verify_clear(&e->verify);
+}
+
+void treqs_history_clear(struct treqs_history *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		event_clear(&h->v[i]);
+	free(h->v);
+	free(h->id);
+	free(h->path);
+	memset(h, 0, sizeof(*h));
+}
+
+static int file_blob(git_oid *out, git_commit *c, const char *path)
+{
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	int found = 0;
+
+	if (git_commit_tree(&tree, c) == 0 && git_tree_entry_bypath(&e, tree, path) == 0 &&
+	    git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
+		git_oid_cpy(out, git_tree_entry_id(e));
+		found = 1;
+	}
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	return found;
+}
+
+int treqs_history_load(struct treqs_history *h, git_repository *repo, const char *id,
+		       const struct treqs_history_opts *opts)
+{
+	git_revwalk *walk = NULL;
+	git_oid oid;
+	int err, ret = 0;
+
+	memset(h, 0, sizeof(*h));
+	h->id = xstrdup(id);
+	h->path = opts->path ? xstrdup(opts->path) : xasprintf("%s/%s.yaml", TREQS_REQUESTS_DIR, id);
+	git_oid_cpy(&h->head, opts->head);
+	if ((err = git_revwalk_new(&walk, repo)) < 0)
+		return treqs_error_git(err, "unable to walk history");
+	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
+	if ((err = git_revwalk_push(walk, opts->head)) < 0 || (opts->hide && (err = git_revwalk_hide(walk, opts->hide)) < 0)) {
+		ret = treqs_error_git(err, "unable to walk history of %s", id);
+		goto out;
+	}
+	while ((err = git_revwalk_next(&oid, walk)) == 0) {
+		git_commit *c = NULL, *parent = NULL;
+		git_oid blob, pblob, dig, pdig;
+		int has, phas = 0, changed;
+		char *tid, *action;
+		struct treqs_event *e;
+		const char *msg;
+		const git_signature *a;
+
+		if ((err = git_commit_lookup(&c, repo, &oid)) < 0) {
+			ret = treqs_error_git(err, "unable to read commit %s", git_oid_tostr_s(&oid));
+			goto out;
+		}
+		msg = git_commit_message(c);
+		tid = treqs_trailer_get(msg, "TReqs-Id");
+		action = treqs_trailer_get(msg, "TReqs-Action");
+		has = file_blob(&blob, c, h->path);
+		if (git_commit_parentcount(c) > 0 && git_commit_parent(&parent, c, 0) == 0)
+			phas = file_blob(&pblob, parent, h->path);
+		changed = has != phas || (has && !git_oid_equal(&blob, &pblob));
+		if (!(tid && !strcmp(tid, id)) && !changed) {
+			free(tid);
+			free(action);
+			git_commit_free(parent);
+			git_commit_free(c);
+			continue;
+		}
+		xgrow(&h->v, &h->cap, h->n + 1, sizeof(*h->v));
+		e = &h->v[h->n++];
+		memset(e, 0, sizeof(*e));
+		git_oid_cpy(&e->commit, &oid);
+		a = git_commit_author(c);
+		e->author_name = xstrdup(a->name ? a->name : "");
+		e->author_email = xstrdup(a->email ? a->email : "");
+		e->time = a->when.time;
+		e->offset = a->when.offset;
+		e->summary = xstrdup(git_commit_summary(c) ? git_commit_summary(c) : "");
+		e->message = message_body(msg);
+		e->trailer_id = tid;
+		if (tid && !strcmp(tid, id) && action)
+			e->action = treqs_action_parse(action);
+		e->digest = treqs_trailer_get(msg, "TReqs-Digest");
+		e->field = treqs_trailer_get(msg, "TReqs-Field");
+		{
+			char *line = treqs_trailer_get(msg, "TReqs-Line");
+			e->line = line ? strtol(line, NULL, 10) : 0;
+			free(line);
+		}
+		e->job = treqs_trailer_get(msg, "TReqs-Job");
+		e->cost_actual = treqs_trailer_get(msg, "TReqs-Cost-Actual");
+		if (has && treqs_digest_blob(&dig, repo, &blob) == 0) {
+			e->content_digest = xstrdup(git_oid_tostr_s(&dig));
+			if (phas && treqs_digest_blob(&pdig, repo, &pblob) == 0)
+				e->content_changed = !git_oid_equal(&dig, &pdig);
+			else
+				e->content_changed = 1;
+			e->status_changed = changed && !e->content_changed;
+		}
+		if (e->action == TREQS_ACT_NONE && e->content_changed)
+			e->action = TREQS_ACT_EDIT;
+		if (opts->allowed_signers && e->action != TREQS_ACT_NONE && e->action != TREQS_ACT_EDIT &&
+		    e->action != TREQS_ACT_NEW) {
+			if ((ret = treqs_verify_commit(&e->verify, repo, &oid, opts->allowed_signers,
+						       opts->allowed_signers_len, e->author_email)) < 0) {
+				free(action);
+				git_commit_free(parent);
+				git_commit_free(c);
+				goto out;
+			}
+			e->verified_done = 1;
+		}
+		free(action);
+		git_commit_free(parent);
+		git_commit_free(c);
+	}
+	if (err != GIT_ITEROVER)
+		ret = treqs_error_git(err, "unable to walk history of %s", id);
+out:
+	git_revwalk_free(walk);
+	if (ret < 0)
+		treqs_history_clear(h);
+	return ret;
+}
