@@ -74,6 +74,36 @@ static void lock_job(struct treqs_status *st, struct treqs_ctx *ctx)
 	git_commit_free(c);
 }
 
+/* The policy over the TR branch that ends at head. */
+static int review_state(struct treqs_status *st, struct treqs_ctx *ctx, const char *id, const git_oid *head)
+{
+	struct treqs_history_opts ho;
+	int ret;
+
+	memset(&ho, 0, sizeof(ho));
+	st->has_head = 1;
+	git_oid_cpy(&st->head, head);
+	ho.head = &st->head;
+	ho.hide = ctx->has_protected ? &ctx->protected_tip : NULL;
+	ho.allowed_signers = treqs_buf_cstr(&ctx->signers);
+	ho.allowed_signers_len = ctx->signers.len;
+	if ((ret = treqs_history_load(&st->history, ctx->repo, id, &ho)) < 0)
+		return ret;
+	treqs_policy_eval(&st->policy, ctx->cfg, st->tr, st->digest, &st->history);
+	if (st->policy.state != TREQS_STATE_REVIEW)
+		st->state = st->policy.state;
+	return 0;
+}
+
+static void lock_state(struct treqs_status *st, struct treqs_ctx *ctx, const char *id)
+{
+	if (st->state == TREQS_STATE_APPROVED && treqs_lock_lookup(&st->lock, ctx->repo, ctx->cfg, id)) {
+		st->locked = 1;
+		st->state = TREQS_STATE_RUNNING;
+		lock_job(st, ctx);
+	}
+}
+
 int treqs_state_derive(struct treqs_status *st, struct treqs_ctx *ctx, const struct treqs_entry *e)
 {
 	const struct treqs_loc *own_l = treqs_entry_at(e, TREQS_AT_OWN_LOCAL);
@@ -100,27 +130,33 @@ int treqs_state_derive(struct treqs_status *st, struct treqs_ctx *ctx, const str
 		published = 1;
 	st->state = published ? TREQS_STATE_REVIEW : TREQS_STATE_DRAFT;
 	if (st->loc == own_l || st->loc == own_r) {
-		struct treqs_history_opts ho;
-
-		memset(&ho, 0, sizeof(ho));
-		st->has_head = 1;
-		git_oid_cpy(&st->head, &st->loc->commit);
-		ho.head = &st->head;
-		ho.hide = ctx->has_protected ? &ctx->protected_tip : NULL;
-		ho.allowed_signers = treqs_buf_cstr(&ctx->signers);
-		ho.allowed_signers_len = ctx->signers.len;
-		if ((ret = treqs_history_load(&st->history, ctx->repo, e->id, &ho)) < 0)
+		if ((ret = review_state(st, ctx, e->id, &st->loc->commit)) < 0)
 			return ret;
-		treqs_policy_eval(&st->policy, ctx->cfg, st->tr, st->digest, &st->history);
-		if (st->policy.state != TREQS_STATE_REVIEW)
-			st->state = st->policy.state;
 	}
-	if (st->state == TREQS_STATE_APPROVED && treqs_lock_lookup(&st->lock, ctx->repo, ctx->cfg, e->id)) {
-		st->locked = 1;
-		st->state = TREQS_STATE_RUNNING;
-		lock_job(st, ctx);
-	}
+	lock_state(st, ctx, e->id);
 	return 0;
+}
+
+int treqs_state_derive_branch(struct treqs_status *st, struct treqs_ctx *ctx, const char *id, const git_oid *head)
+{
+	struct treqs_buf b = TREQS_BUF_INIT;
+	char *path = xasprintf("%s/%s.yaml", TREQS_REQUESTS_DIR, id);
+	git_oid blob, d;
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	st->state = TREQS_STATE_REVIEW;
+	ret = treqs_repo_read(&b, &blob, ctx->repo, git_oid_tostr_s(head), path);
+	if (ret == 0) {
+		treqs_tr_load(&st->tr, treqs_buf_cstr(&b), b.len, path, ctx->cfg, &st->diags);
+		if ((ret = treqs_digest(&d, treqs_buf_cstr(&b), b.len)) == 0)
+			git_oid_tostr(st->digest, sizeof(st->digest), &d);
+	}
+	if (ret == 0 && (ret = review_state(st, ctx, id, head)) == 0)
+		lock_state(st, ctx, id);
+	treqs_buf_free(&b);
+	free(path);
+	return ret;
 }
 
 void treqs_status_clear(struct treqs_status *st)

@@ -278,8 +278,17 @@ static size_t mark_offset(const struct builder *b, const yaml_mark_t *m)
 	return treqs_yaml_byte_offset(b->buf, b->len, 0, m->index);
 }
 
-/* Describes what is at mark m for "found ...": a word, a character, the end of the line or file. */
-static void what_at(const struct builder *b, const yaml_mark_t *m, struct treqs_buf *out)
+static int is_word_byte(unsigned char c)
+{
+	return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	       c == '-' || c == '.' || c == '/';
+}
+
+/*
+ * Describes what is at mark m for "found ...": a word (or, with token, all
+ * up to the next blank), a character, the end of the line or file.
+ */
+static void what_at(const struct builder *b, const yaml_mark_t *m, int token, struct treqs_buf *out)
 {
 	size_t off = mark_offset(b, m), end = off, w;
 	unsigned char c;
@@ -293,14 +302,13 @@ static void what_at(const struct builder *b, const yaml_mark_t *m, struct treqs_
 		treqs_buf_puts(out, "the end of the line");
 		return;
 	}
-	if (c == '\t') {
-		treqs_buf_puts(out, "a tab");
+	if (c == '\t' || c == ' ') {
+		treqs_buf_puts(out, c == ' ' ? "a space" : "a tab");
 		return;
 	}
 	while (end < b->len && end - off < 24) {
 		c = (unsigned char)b->buf[end];
-		if (!(c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      c == '_' || c == '-' || c == '.' || c == '/'))
+		if (token ? c == ' ' || c == '\t' || c == '\n' || c == '\r' : !is_word_byte(c))
 			break;
 		utf8_at(b->buf, b->len, end, &w);
 		end += w;
@@ -365,7 +373,7 @@ static void parser_error(struct builder *b, const yaml_parser_t *p)
 		fail(b, line, col, "yaml", "expected text, found a character YAML does not allow (%s)", problem);
 		return;
 	}
-	what_at(b, pm, &found);
+	what_at(b, pm, 0, &found);
 
 	/* A tab where libyaml wants a token: almost always indentation. */
 	if (off < b->len && b->buf[off] == '\t' && !strcmp(problem, "found character that cannot start any token")) {
@@ -404,7 +412,13 @@ static void parser_error(struct builder *b, const yaml_parser_t *p)
 	} else if (!strcmp(problem, "did not find expected key") ||
 		   !strcmp(problem, "did not find expected '-' indicator")) {
 		int is_key = !strcmp(problem, "did not find expected key");
-		if (first_on_line(b, pm))
+		int is_item = off < b->len && b->buf[off] == '-' &&
+			      (off + 1 == b->len || strchr(" \t\r\n", b->buf[off + 1]));
+
+		if (is_key && is_item)
+			fail(b, line, col, "yaml", "expected a key, found a '-' list item at column %u "
+			     "(check the indentation)", col);
+		else if (first_on_line(b, pm))
 			fail(b, line, col, "yaml", "expected %s lined up with the %s above it, found %s at column %u "
 			     "(check the indentation)", is_key ? "a key" : "a '-' item", is_key ? "keys" : "items",
 			     treqs_buf_cstr(&found), col);
@@ -417,6 +431,8 @@ static void parser_error(struct builder *b, const yaml_parser_t *p)
 		else
 			fail(b, line, col, "yaml", "expected the end of the line after a value, found %s",
 			     treqs_buf_cstr(&found));
+	} else if (!strcmp(problem, "mapping values are not allowed in this context") && pm->column > 1024) {
+		fail(b, line, col, "yaml", "expected a key of at most 1024 characters before ':', found a longer one");
 	} else if (!strcmp(problem, "mapping values are not allowed in this context")) {
 		fail(b, line, col, "yaml", "expected no ': ' inside a plain value, found ':' "
 		     "(put the value in quotes, or check the indentation)");
@@ -431,13 +447,16 @@ static void parser_error(struct builder *b, const yaml_parser_t *p)
 		     "(put the value in quotes)", treqs_buf_cstr(&found));
 	} else if (!strcmp(problem, "could not find expected ':'") &&
 		   !strcmp(context, "while scanning a simple key")) {
+		/* libyaml notices only on a later line; the ':' belongs on the key's line */
 		fail(b, cline, ccol, "yaml", "expected ':' after the key that starts here, on the same line, "
-		     "found %s at line %u, column %u", treqs_buf_cstr(&found), line, col);
+		     "found the end of the line");
 	} else if (!strcmp(problem, "found incompatible YAML document")) {
 		treqs_buf_clear(&found);
 		line_at(b, pm, &found);
 		fail(b, line, col, "yaml", "expected YAML version 1.1 or 1.2, found %s", treqs_buf_cstr(&found));
 	} else if (!strcmp(problem, "found undefined tag handle")) {
+		treqs_buf_clear(&found);
+		what_at(b, pm, 1, &found);
 		fail(b, line, col, "yaml", "expected a tag handle declared by a %%TAG directive, found %s",
 		     treqs_buf_cstr(&found));
 	} else if (!strcmp(problem, "did not find expected <document start>")) {

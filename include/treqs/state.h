@@ -42,6 +42,14 @@ struct treqs_status {
 	git_oid archive_commit;        /* archived: the commit of the protected branch holding it */
 };
 
+/*
+ * Derives the review state of TR id from its branch tip head alone (no
+ * catalog): the file at head, the history from head not reachable from the
+ * protected branch, the policy, and the lock.  Used by the hook and exec.
+ * Returns TREQS_ENOTFOUND when head has no file for id.
+ */
+int treqs_state_derive_branch(struct treqs_status *out, struct treqs_ctx *ctx, const char *id, const git_oid *head);
+
 /* Derives the state of catalog entry e.  *out is cleared with treqs_status_clear(). */
 int treqs_state_derive(struct treqs_status *out, struct treqs_ctx *ctx, const struct treqs_entry *e);
 void treqs_status_clear(struct treqs_status *st);

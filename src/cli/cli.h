@@ -106,5 +106,7 @@ int cmd_review(int argc, char **argv);
 int cmd_approve(int argc, char **argv);
 int cmd_submit(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_hook(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 
 #endif

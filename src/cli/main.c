@@ -23,6 +23,8 @@ struct cmd {
 /* Sorted by name.  Aliases map to the command they stand for. */
 static const struct cmd commands[] = {
 	{"approve", cmd_approve, "approve a TR (review --approve)", "review"},
+	{"exec", cmd_exec, "check pushes (hook); launch approved TRs and archive results", NULL},
+	{"hook", cmd_hook, "install the server hooks into a repository", NULL},
 	{"init", cmd_init, "set up treqs in this repository", NULL},
 	{"list", cmd_list, "list every TR on every branch and in the archive", NULL},
 	{"log", cmd_log, "a TR's story: creation, edits, reviews, launch, results", NULL},
