@@ -27,10 +27,13 @@ int treqs_repo_open(git_repository **out, int from_env)
 	int err;
 
 	treqs_git_init();
-	if (from_env)
-		err = git_repository_open_ext(out, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
-	else
-		err = git_repository_open_ext(out, ".", 0, NULL);
+	/*
+	 * As git does: GIT_DIR, GIT_WORK_TREE, GIT_CEILING_DIRECTORIES and, in
+	 * hooks, the quarantined object directories, else a search upwards
+	 * from the current directory.
+	 */
+	(void)from_env;
+	err = git_repository_open_ext(out, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
 	if (err == GIT_ENOTFOUND)
 		return treqs_error(TREQS_ENOTFOUND, "not a git repository (or any of the parent directories)");
 	if (err < 0)

@@ -23,7 +23,9 @@ static const struct cli_cmd_info info = {
 	"an existing TR with --from) on a new branch treqs/<ID>, validates it and commits it.\n"
 	"The id is the next one free on every branch, remote-tracking branch and in the\n"
 	"archive.  The current checkout and uncommitted work are not touched.  Without\n"
-	"--title on a terminal, opens $EDITOR on the new TR.  Prints the id.",
+	"--title on a terminal, opens the editor (GIT_EDITOR, core.editor, VISUAL, EDITOR)\n"
+	"on the new TR.  --from copies a TR, names it as the baseline and keeps its\n"
+	"reviewers.  Prints the id.",
 };
 
 static int edit_str(struct treqs_buf *text, const char *path, const char *value)
@@ -180,7 +182,7 @@ int cmd_new(int argc, char **argv)
 	if ((ret = cli_parse(argc, argv, &info, opts, NULL)) != 0)
 		return ret > 0 ? 0 : 2;
 	if (!title) {
-		if (isatty(0) && isatty(1))
+		if (isatty(0) && isatty(2))
 			use_editor = 1;
 		else {
 			ret = cli_die(2, "new: --title is required when not on a terminal");

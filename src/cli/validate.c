@@ -8,16 +8,20 @@
 
 #include "cli.h"
 #include "output.h"
+#include "treqs/catalog.h"
 #include "treqs/config.h"
+#include "treqs/tr.h"
+#include <sys/stat.h>
 #include "treqs/repo.h"
 #include "treqs/validate.h"
 
 static const struct cli_cmd_info info = {
 	"validate", "[--json] [--quiet] [PATH...]",
 	"Checks TR files: every file named, every *.yaml file in every directory named,\n"
-	"or .treqs/requests/ of the current repository.  Prints one line per problem as\n"
+	"or else .treqs/requests/ of the work tree, or, when the work tree has none, the TR\n"
+	"on each local branch treqs/ID.  Prints one line per problem as\n"
 	"path:line:column: field: what was expected, what was found.\n"
-	"Exit status: 0 valid (warnings allowed), 1 invalid, 2 usage, 3 unreadable.",
+	"Exit status: 0 valid (warnings allowed), 1 invalid or missing, 2 usage, 3 unreadable.",
 };
 
 /* The path of the repository's .treqs/requests relative to the current directory. */
@@ -37,6 +41,44 @@ static char *default_dir(git_repository *repo)
 			treqs_buf_puts(&b, "../");
 	treqs_buf_puts(&b, TREQS_REQUESTS_DIR);
 	return treqs_buf_detach(&b);
+}
+
+/* The TR of every local branch treqs/ID, read from git. */
+static int validate_branches(git_repository *repo, const struct treqs_config *cfg, struct treqs_diags *diags,
+			     size_t *nfiles)
+{
+	struct treqs_catalog *cat = NULL;
+	size_t i;
+	int ret;
+
+	if ((ret = treqs_catalog_scan(&cat, repo, cfg)) < 0) {
+		treqs_diag_add(diags, TREQS_ERROR, ".", 0, 0, NULL, "%s", treqs_error_msg());
+		return ret;
+	}
+	for (i = 0; i < cat->n; i++) {
+		const struct treqs_loc *l = treqs_entry_at(&cat->v[i], TREQS_AT_OWN_LOCAL);
+		struct treqs_buf b = TREQS_BUF_INIT;
+		struct treqs_tr *tr = NULL;
+		char *where;
+
+		if (!l)
+			continue;
+		where = xasprintf("%s:%s", l->ref + strlen("refs/heads/"), l->path);
+		if (treqs_repo_read_blob(&b, repo, &l->blob, TREQS_TR_MAX_BYTES) == 0) {
+			treqs_tr_load(&tr, treqs_buf_cstr(&b), b.len, where, cfg, diags);
+			if (tr && tr->id && strcmp(tr->id, cat->v[i].id))
+				treqs_diag_add(diags, TREQS_ERROR, where, 1, 1, "id",
+					       "expected '%s' (the branch's id), found '%s'", cat->v[i].id, tr->id);
+		} else {
+			treqs_diag_add(diags, TREQS_ERROR, where, 0, 0, NULL, "%s", treqs_error_msg());
+		}
+		(*nfiles)++;
+		treqs_tr_free(tr);
+		treqs_buf_free(&b);
+		free(where);
+	}
+	treqs_catalog_free(cat);
+	return diags->nerrors ? TREQS_EINVALID : 0;
 }
 
 int cmd_validate(int argc, char **argv)
@@ -66,13 +108,23 @@ int cmd_validate(int argc, char **argv)
 	}
 	treqs_error_clear();
 	if (!paths.n) {
+		char *dir;
+		struct stat sb;
 		if (!repo) {
-			ret = cli_die(2, "validate: not in a git repository; name the files to check");
+			ret = cli_die(1, "validate: not in a git repository; name the files to check");
 			goto out;
 		}
-		treqs_strv_push_owned(&paths, default_dir(repo));
+		dir = default_dir(repo);
+		if (stat(dir, &sb) == 0) {
+			treqs_strv_push_owned(&paths, dir);
+		} else {
+			free(dir);
+			ret = validate_branches(repo, cfg, &diags, &nfiles);
+			goto report;
+		}
 	}
 	ret = treqs_validate_paths(&paths, cfg, &diags, &nfiles);
+report:
 	if (json) {
 		json_t *o = json_pack("{s:b, s:I, s:I, s:I, s:o}", "valid", diags.nerrors == 0, "files", (json_int_t)nfiles,
 				      "errors", (json_int_t)diags.nerrors, "warnings", (json_int_t)diags.nwarnings,
