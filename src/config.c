@@ -32,6 +32,28 @@ static const char *const top_keys[] = {"id_prefix", "id_width",   "protected_bra
 static const char *const policy_keys[] = {"approvals_required", "groups", "required_groups", "cost_threshold",
 					  "budgets", NULL};
 static const char *const exec_keys[] = {"require_signed", "runners", NULL};
+static const char *const cost_threshold_keys[] = {"usd", "group", NULL};
+static const char *const budget_keys[] = {"monthly_usd", NULL};
+static const char *const driver_types[] = {"local", "slurm", "kubernetes", "ray", "http", "exec", NULL};
+
+/*
+ * Prices and driver rules are looked up by GPU type without regard to
+ * case, so "A100" and "a100" in one mapping would make one of them dead
+ * (and which one wins would depend on the order): refuse the second.
+ */
+static int gpu_type_again(struct yctx *c, const struct treqs_ynode *m, size_t i, const char *field)
+{
+	size_t j;
+
+	for (j = 0; j < i; j += 2)
+		if (!strcasecmp(m->kids[j]->value, m->kids[i]->value)) {
+			yval_error(c, m->kids[i], field,
+				   "expected each GPU type once (case does not matter), found it again (first at line %u)",
+				   m->kids[j]->line);
+			return 1;
+		}
+	return 0;
+}
 
 static int valid_prefix(const char *s)
 {
@@ -64,6 +86,10 @@ static void load_prices(struct yctx *c, struct treqs_config *cfg, const struct t
 		char *f = xasprintf("prices.%s", m->kids[i]->value);
 		double d;
 
+		if (gpu_type_again(c, m, i, f)) {
+			free(f);
+			continue;
+		}
 		if (yval_number(c, m->kids[i + 1], f, &d) == 0) {
 			if (d < 0)
 				yval_expected(c, m->kids[i + 1], f, "a price in USD per GPU-hour of 0 or more");
@@ -115,6 +141,9 @@ static void load_policy(struct yctx *c, struct treqs_config *cfg, const struct t
 
 			if (yval_map(c, v, "policy.cost_threshold") < 0)
 				continue;
+			for (j = 0; j + 1 < v->n; j += 2)
+				if (strcmp(v->kids[j]->value, "usd") && strcmp(v->kids[j]->value, "group"))
+					yval_unknown_key(c, v->kids[j], "policy.cost_threshold", cost_threshold_keys);
 			if (!usd || !grp) {
 				yval_error(c, v, "policy.cost_threshold",
 					   "expected both 'usd' and 'group', found %s missing", !usd ? "'usd'" : "'group'");
@@ -136,7 +165,18 @@ static void load_policy(struct yctx *c, struct treqs_config *cfg, const struct t
 				char *f = xasprintf("policy.budgets.%s.monthly_usd", v->kids[j]->value);
 				double d;
 
-				mu = yval_kind(b) == YK_MAP ? treqs_ymap_get(b, "monthly_usd", NULL) : b;
+				if (yval_kind(b) == YK_MAP) {
+					char *prefix = xasprintf("policy.budgets.%s", v->kids[j]->value);
+					size_t l;
+
+					for (l = 0; l + 1 < b->n; l += 2)
+						if (strcmp(b->kids[l]->value, "monthly_usd"))
+							yval_unknown_key(c, b->kids[l], prefix, budget_keys);
+					free(prefix);
+					mu = treqs_ymap_get(b, "monthly_usd", NULL);
+				} else {
+					mu = b; /* "TEAM: AMOUNT" is short for {monthly_usd: AMOUNT} */
+				}
 				if (mu && yval_number(c, mu, f, &d) == 0) {
 					if (d < 0)
 						yval_expected(c, mu, f, "an amount of 0 or more");
@@ -175,6 +215,10 @@ static void load_driver_rules(struct yctx *c, struct treqs_config *cfg, const st
 		char *f = xasprintf("driver_rules.%s", m->kids[i]->value);
 		char *drv = NULL;
 
+		if (gpu_type_again(c, m, i, f)) {
+			free(f);
+			continue;
+		}
 		if (yval_string(c, m->kids[i + 1], f, 1, &drv) == 0) {
 			cfg->driver_rules[cfg->ndriver_rules].gpu_type = xstrdup(m->kids[i]->value);
 			cfg->driver_rules[cfg->ndriver_rules].driver = drv;
@@ -197,8 +241,8 @@ int treqs_config_parse(struct treqs_config **out, const char *buf, size_t len, c
 	free(cfg->source);
 	cfg->source = xstrdup(path);
 	if (len > TREQS_CONFIG_MAX_BYTES) {
-		treqs_diag_add(diags, TREQS_ERROR, path, 1, 1, "file", "expected at most %d bytes, found %zu",
-			       TREQS_CONFIG_MAX_BYTES, len);
+		treqs_diag_add(diags, TREQS_ERROR, path, 1, 1, "file", "expected at most %d bytes (%d KiB), found %zu bytes",
+			       TREQS_CONFIG_MAX_BYTES, TREQS_CONFIG_MAX_BYTES / 1024, len);
 		return TREQS_EINVALID;
 	}
 	if (treqs_yaml_parse(&doc, buf, len, path, NULL, diags) < 0)
@@ -288,10 +332,21 @@ int treqs_config_parse(struct treqs_config **out, const char *buf, size_t len, c
 				char *f = xasprintf("drivers.%s", v->kids[j]->value);
 				const struct treqs_ynode *t;
 				if (yval_map(&c, v->kids[j + 1], f) == 0) {
+					size_t l;
+
 					t = treqs_ymap_get(v->kids[j + 1], "type", NULL);
-					if (!t)
+					for (l = 0; t && driver_types[l]; l++)
+						if (yval_kind(t) == YK_STR && !strcmp(t->value, driver_types[l]))
+							break;
+					if (!t) {
 						yval_error(&c, v->kids[j + 1], f,
 							   "expected a 'type' (local, slurm, kubernetes, ray, http or exec), found none");
+					} else if (!driver_types[l]) {
+						/* a typo here would only show when a TR is launched */
+						char *tf = xasprintf("%s.type", f);
+						yval_expected(&c, t, tf, "one of local, slurm, kubernetes, ray, http or exec");
+						free(tf);
+					}
 				}
 				free(f);
 			}
@@ -299,6 +354,23 @@ int treqs_config_parse(struct treqs_config **out, const char *buf, size_t len, c
 			load_driver_rules(&c, cfg, v);
 		} else {
 			yval_unknown_key(&c, k, "", top_keys);
+		}
+	}
+	/*
+	 * A rule naming a driver that is not configured would only fail when
+	 * a TR is launched, long after the config was accepted.  Checked once
+	 * everything is read, as drivers may come after driver_rules.
+	 */
+	for (i = 0; i < cfg->ndriver_rules; i++) {
+		const char *drv = cfg->driver_rules[i].driver;
+
+		if (strcmp(drv, "local") && !treqs_config_driver_node(cfg, drv)) {
+			char *f = xasprintf("driver_rules.%s", cfg->driver_rules[i].gpu_type);
+			const struct treqs_ynode *rules = treqs_ymap_get(root, "driver_rules", NULL);
+
+			yval_error(&c, treqs_ymap_get(rules, cfg->driver_rules[i].gpu_type, NULL), f,
+				   "expected 'local' or a driver defined under drivers, found '%s'", drv);
+			free(f);
 		}
 	}
 	return diags->nerrors > nerr ? TREQS_EINVALID : 0;

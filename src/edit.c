@@ -3,6 +3,8 @@
  */
 #include "treqs/edit.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +12,76 @@
 #include "yval.h"
 
 /* ---- rendering ---- */
+
+/*
+ * Characters that YAML does not let a scalar hold as they are: the C1
+ * controls (libyaml refuses them), NEL, LS and PS (line breaks to YAML, so
+ * folded away inside quotes), the BOM, and the non-characters U+FFFE and
+ * U+FFFF.  Returns the double-quoted escape for the character at s (of *w
+ * bytes), or NULL when it may be written as it is.
+ */
+static const char *special_char(const unsigned char *s, size_t *w, char esc[8])
+{
+	*w = 1;
+	if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+		*w = 2;
+		if (s[1] == 0x85)
+			return "\\N";
+		snprintf(esc, 8, "\\x%02x", s[1]);
+		return esc;
+	}
+	if (s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9)) {
+		*w = 3;
+		return s[2] == 0xa8 ? "\\L" : "\\P";
+	}
+	if (s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf) {
+		*w = 3;
+		return "\\uFEFF";
+	}
+	if (s[0] == 0xef && s[1] == 0xbf && (s[2] == 0xbe || s[2] == 0xbf)) {
+		*w = 3;
+		return s[2] == 0xbe ? "\\uFFFE" : "\\uFFFF";
+	}
+	return NULL;
+}
+
+static int has_special(const char *s)
+{
+	char esc[8];
+	size_t w;
+
+	for (; *s; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f ||
+		    special_char((const unsigned char *)s, &w, esc))
+			return 1;
+	return 0;
+}
+
+/*
+ * Words that YAML 1.1 (libyaml, PyYAML and most tools people will open
+ * the file with) reads as booleans, though the 1.2 core schema treqs uses
+ * reads them as strings.  A string written plain must mean the same thing
+ * to every reader.
+ */
+static int yaml11_special(const char *s)
+{
+	static const char *const words[] = {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on",
+					    "On", "ON", "off", "Off", "OFF", "=", "<<", NULL};
+	size_t i;
+
+	for (i = 0; words[i]; i++)
+		if (!strcmp(s, words[i]))
+			return 1;
+	/*
+	 * Numbers, dates and times in their YAML 1.1 spellings (0x1f, 0o17,
+	 * 1_000, 1:30, 2024-01-31, .5, +1): anything that starts like a number.
+	 */
+	if (isdigit((unsigned char)s[0]))
+		return 1;
+	if (strchr("+-.", s[0]) && (isdigit((unsigned char)s[1]) || s[1] == '.'))
+		return 1;
+	return 0;
+}
 
 static int plain_safe(const char *s)
 {
@@ -27,6 +99,8 @@ static int plain_safe(const char *s)
 		if (c == ',' || c == '[' || c == ']' || c == '{' || c == '}')
 			return 0; /* would break inside flow collections */
 	}
+	if (has_special(s) || yaml11_special(s))
+		return 0;
 	/* it must read back as a string, not a number, boolean or null */
 	memset(&probe, 0, sizeof(probe));
 	probe.type = TREQS_YSCALAR;
@@ -39,8 +113,12 @@ static int plain_safe(const char *s)
 void treqs_yaml_dquote(struct treqs_buf *b, const char *s)
 {
 	treqs_buf_putc(b, '"');
-	for (; *s; s++) {
+	while (*s) {
 		unsigned char c = (unsigned char)*s;
+		const char *esc;
+		char tmp[8];
+		size_t w;
+
 		switch (c) {
 		case '"': treqs_buf_puts(b, "\\\""); break;
 		case '\\': treqs_buf_puts(b, "\\\\"); break;
@@ -48,11 +126,17 @@ void treqs_yaml_dquote(struct treqs_buf *b, const char *s)
 		case '\t': treqs_buf_puts(b, "\\t"); break;
 		case '\r': treqs_buf_puts(b, "\\r"); break;
 		default:
-			if (c < 0x20 || c == 0x7f)
+			if (c < 0x20 || c == 0x7f) {
 				treqs_buf_printf(b, "\\x%02x", c);
-			else
+			} else if ((esc = special_char((const unsigned char *)s, &w, tmp))) {
+				treqs_buf_puts(b, esc);
+				s += w;
+				continue;
+			} else {
 				treqs_buf_putc(b, (char)c);
+			}
 		}
+		s++;
 	}
 	treqs_buf_putc(b, '"');
 }
@@ -86,20 +170,16 @@ static void render_in_style(struct treqs_buf *b, const char *s, enum treqs_ystyl
 		treqs_yaml_dquote(b, s);
 		return;
 	}
-	if (style == TREQS_YSINGLE) {
-		for (p = s; *p; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				break;
-		if (!*p) {
-			treqs_buf_putc(b, '\'');
-			for (p = s; *p; p++) {
-				if (*p == '\'')
-					treqs_buf_putc(b, '\'');
-				treqs_buf_putc(b, *p);
-			}
-			treqs_buf_putc(b, '\'');
-			return;
+	/* single quotes can hold anything printable on one line */
+	if (style == TREQS_YSINGLE && !has_special(s)) {
+		treqs_buf_putc(b, '\'');
+		for (p = s; *p; p++) {
+			if (*p == '\'')
+				treqs_buf_putc(b, '\'');
+			treqs_buf_putc(b, *p);
 		}
+		treqs_buf_putc(b, '\'');
+		return;
 	}
 	treqs_yaml_quote(b, s);
 }
@@ -113,18 +193,49 @@ struct edit {
 	const char *eol;
 };
 
+#define NOWHERE ((size_t)-1)
+
 static size_t off(const struct edit *e, size_t char_index)
 {
 	return treqs_yaml_byte_offset(e->buf, e->len, e->doc->bom, char_index);
 }
 
-/* Byte offset just past the last character that belongs to n's content. */
+/*
+ * Is parent's j-th child reached through an alias?  Such a child is the
+ * anchored node itself, shared, and its positions are the anchor's, not the
+ * alias's.  Nodes written in place follow each other in the text, while an
+ * alias's target always starts before the alias: so a child that starts
+ * before the end of the last child written in place is an alias.
+ */
+static int is_alias(const struct treqs_ynode *parent, size_t j)
+{
+	size_t cursor = parent->start, i;
+
+	for (i = 0; i <= j; i++) {
+		if (parent->kids[i]->start < cursor) {
+			if (i == j)
+				return 1;
+			continue;
+		}
+		cursor = parent->kids[i]->end;
+	}
+	return 0;
+}
+
+/*
+ * Byte offset just past the last character that belongs to n's content
+ * (trailing blank lines of a block scalar are not content), or NOWHERE
+ * when it ends in an alias, whose position libyaml does not tell.
+ */
 static size_t content_end(const struct edit *e, const struct treqs_ynode *n)
 {
 	size_t end;
 
-	if (n->type != TREQS_YSCALAR && n->style == TREQS_YBLOCK && n->n)
+	if (n->type != TREQS_YSCALAR && n->style == TREQS_YBLOCK && n->n) {
+		if (is_alias(n, n->n - 1))
+			return NOWHERE;
 		return content_end(e, n->kids[n->n - 1]);
+	}
 	end = off(e, n->end);
 	if (n->type == TREQS_YSCALAR && (n->style == TREQS_YLITERAL || n->style == TREQS_YFOLDED)) {
 		size_t start = off(e, n->start);
@@ -134,21 +245,82 @@ static size_t content_end(const struct edit *e, const struct treqs_ynode *n)
 	return end;
 }
 
-/* Offset of the ':' that follows key k. */
-static size_t colon_after(const struct edit *e, const struct treqs_ynode *k)
-{
-	size_t i = off(e, k->end);
-
-	while (i < e->len && e->buf[i] != ':')
-		i++;
-	return i;
-}
-
 static size_t line_end(const struct edit *e, size_t i)
 {
 	while (i < e->len && e->buf[i] != '\n')
 		i++;
 	return i;
+}
+
+/*
+ * Offset of the start of the line after the block mapping map, where a new
+ * key goes; NOWHERE when that cannot be told (it ends in an alias).  A
+ * block scalar ends where libyaml says, at the start of the next line that
+ * is not part of it, so that a "|+" scalar keeps its trailing blank lines.
+ */
+static size_t block_map_end(const struct edit *e, const struct treqs_ynode *map)
+{
+	const struct treqs_ynode *last = map->kids[map->n - 1];
+	size_t end;
+
+	if (is_alias(map, map->n - 1)) {
+		/* "key: *alias" on one line: the line of the key */
+		if (is_alias(map, map->n - 2))
+			return NOWHERE;
+		end = line_end(e, off(e, map->kids[map->n - 2]->end));
+	} else if (last->type == TREQS_YMAP && last->style == TREQS_YBLOCK && last->n) {
+		return block_map_end(e, last);
+	} else if (last->type == TREQS_YSCALAR && (last->style == TREQS_YLITERAL || last->style == TREQS_YFOLDED)) {
+		return off(e, last->end);
+	} else if ((end = content_end(e, last)) == NOWHERE) {
+		return NOWHERE;
+	} else {
+		end = line_end(e, end);
+	}
+	return end < e->len ? end + 1 : e->len;
+}
+
+/*
+ * Offset of the ':' between key k and its value v, or NOWHERE when there
+ * is none ("{status}" is a key with an empty value and no colon).
+ */
+static size_t colon_between(const struct edit *e, const struct treqs_ynode *k, const struct treqs_ynode *v)
+{
+	size_t i = off(e, k->end), to = off(e, v->start);
+
+	for (; i < to && i < e->len; i++)
+		if (e->buf[i] == ':')
+			return i;
+	return NOWHERE;
+}
+
+/*
+ * A value may be written after an anchor and a tag ("&base !!str x").
+ * Returns the anchor as written followed by a space ("" when none), so
+ * that an edit keeps it: aliases elsewhere still name the value.  The tag
+ * is dropped; the new value says what it is.
+ */
+static void anchor_of(const struct edit *e, const struct treqs_ynode *v, struct treqs_buf *anchor)
+{
+	size_t i = off(e, v->start), j;
+
+	while (i < e->len && (e->buf[i] == '&' || e->buf[i] == '!')) {
+		j = i + 1;
+		if (e->buf[i] == '!' && j < e->len && e->buf[j] == '<') {
+			while (j < e->len && e->buf[j] != '>')
+				j++;
+			j++;
+		} else {
+			while (j < e->len && !strchr(" \t\r\n,[]{}", e->buf[j]))
+				j++;
+		}
+		if (e->buf[i] == '&') {
+			treqs_buf_put(anchor, e->buf + i, j - i);
+			treqs_buf_putc(anchor, ' ');
+		}
+		for (i = j; i < e->len && strchr(" \t\r\n", e->buf[i]); i++)
+			;
+	}
 }
 
 static void splice(struct treqs_buf *out, const struct edit *e, size_t from, size_t to, const char *with)
@@ -159,6 +331,11 @@ static void splice(struct treqs_buf *out, const struct edit *e, size_t from, siz
 	treqs_buf_put(out, e->buf + to, e->len - to);
 }
 
+static void put_key(struct treqs_buf *b, const char *key)
+{
+	treqs_yaml_quote(b, key);
+}
+
 /* Text for a new "k: value" line and any missing parents below indent. */
 static void new_lines(struct treqs_buf *b, const struct edit *e, const char *const *parts, size_t nparts,
 		      unsigned indent, const char *frag)
@@ -166,7 +343,9 @@ static void new_lines(struct treqs_buf *b, const struct edit *e, const char *con
 	size_t i;
 
 	for (i = 0; i < nparts; i++) {
-		treqs_buf_printf(b, "%*s%s:", (int)(indent + 2 * i), "", parts[i]);
+		treqs_buf_printf(b, "%*s", (int)(indent + 2 * i), "");
+		put_key(b, parts[i]);
+		treqs_buf_putc(b, ':');
 		if (i + 1 == nparts) {
 			treqs_buf_putc(b, ' ');
 			treqs_buf_puts(b, frag);
@@ -176,48 +355,71 @@ static void new_lines(struct treqs_buf *b, const struct edit *e, const char *con
 }
 
 static int insert_into(struct treqs_buf *out, const struct edit *e, const struct treqs_ynode *map,
-		       const char *const *parts, size_t nparts, const char *frag)
+		       const char *const *parts, size_t nparts, const char *frag, const char *path)
 {
 	struct treqs_buf ins = TREQS_BUF_INIT;
-	size_t at;
+	size_t at, i;
 
 	if (map && map->style == TREQS_YFLOW) {
-		/* before the closing brace: ", k: {k2: v}" */
-		size_t close = off(e, map->end) - 1, i;
-
-		treqs_buf_puts(&ins, map->n ? ", " : "");
+		/*
+		 * Right after the last value, so that a trailing comma
+		 * ("{a: 1,}") and a comment after it stay where they were;
+		 * before the closing brace of an empty mapping.
+		 */
+		if (map->n) {
+			if (is_alias(map, map->n - 1) || (at = content_end(e, map->kids[map->n - 1])) == NOWHERE)
+				goto alias;
+			treqs_buf_puts(&ins, ", ");
+		} else {
+			at = off(e, map->end) - 1;
+		}
 		for (i = 0; i < nparts; i++) {
-			treqs_buf_printf(&ins, "%s: ", parts[i]);
+			put_key(&ins, parts[i]);
+			treqs_buf_puts(&ins, ": ");
 			if (i + 1 < nparts)
 				treqs_buf_putc(&ins, '{');
 		}
 		treqs_buf_puts(&ins, frag);
 		for (i = 1; i < nparts; i++)
 			treqs_buf_putc(&ins, '}');
-		splice(out, e, close, close, treqs_buf_cstr(&ins));
-		treqs_buf_free(&ins);
-		return 0;
-	}
-	if (!map || !map->n) {
-		/* an empty document: append */
+	} else if (!map) {
+		/* an empty document (or only comments): append */
 		at = e->len;
-		if (at && e->buf[at - 1] != '\n')
+		if (at > e->doc->bom && e->buf[at - 1] != '\n')
 			treqs_buf_puts(&ins, e->eol);
-		new_lines(&ins, e, parts, nparts, map && map->n ? map->col - 1 : 0, frag);
+		new_lines(&ins, e, parts, nparts, 0, frag);
 	} else {
-		at = line_end(e, content_end(e, map->kids[map->n - 1]));
-		if (at < e->len)
-			at++; /* past the '\n' */
-		else
+		/* a new line after the mapping's last one, indented as its keys */
+		if ((at = block_map_end(e, map)) == NOWHERE)
+			goto alias;
+		if (at == e->len && at && e->buf[at - 1] != '\n')
 			treqs_buf_puts(&ins, e->eol);
 		new_lines(&ins, e, parts, nparts, map->kids[0]->col - 1, frag);
 	}
 	splice(out, e, at, at, treqs_buf_cstr(&ins));
 	treqs_buf_free(&ins);
 	return 0;
+alias:
+	treqs_buf_free(&ins);
+	return treqs_error(TREQS_EINVALID, "cannot edit '%s': its mapping ends in an alias; edit it by hand", path);
 }
 
 enum mode { SET_STRING, SET_RAW, BLANK };
+
+/* Finds key in map: its index (of the key), or -1. */
+static long find_key(const struct treqs_ynode *map, const char *key)
+{
+	size_t i, klen = strlen(key);
+
+	if (!map || map->type != TREQS_YMAP)
+		return -1;
+	for (i = 0; i + 1 < map->n; i += 2) {
+		const struct treqs_ynode *k = map->kids[i];
+		if (k->type == TREQS_YSCALAR && k->len == klen && !memcmp(k->value, key, klen))
+			return (long)i;
+	}
+	return -1;
+}
 
 static int do_edit(struct treqs_buf *out, const char *buf, size_t len, const char *path, const char *value,
 		   enum mode mode)
@@ -228,17 +430,23 @@ static int do_edit(struct treqs_buf *out, const char *buf, size_t len, const cha
 	char *copy = xstrdup(path), *parts[16], *save = NULL, *p;
 	size_t nparts = 0, i;
 	struct treqs_ynode *map, *k = NULL, *v = NULL;
-	struct treqs_buf frag = TREQS_BUF_INIT;
+	struct treqs_buf frag = TREQS_BUF_INIT, with = TREQS_BUF_INIT;
 	int ret = 0;
 	const char *nl;
 
+	treqs_buf_clear(out);
 	memset(&e, 0, sizeof(e));
 	e.buf = buf;
 	e.len = len;
 	nl = memchr(buf, '\n', len);
 	e.eol = nl && nl > buf && nl[-1] == '\r' ? "\r\n" : "\n";
-	for (p = strtok_r(copy, ".", &save); p && nparts < TREQS_ARRAY_SIZE(parts); p = strtok_r(NULL, ".", &save))
+	for (p = strtok_r(copy, ".", &save); p; p = strtok_r(NULL, ".", &save)) {
+		if (nparts == TREQS_ARRAY_SIZE(parts)) {
+			ret = treqs_error(TREQS_EUSAGE, "cannot edit '%s': the path is too deep", path);
+			goto out;
+		}
 		parts[nparts++] = p;
+	}
 	if (!nparts) {
 		ret = treqs_error(TREQS_EUSAGE, "empty path");
 		goto out;
@@ -266,9 +474,23 @@ static int do_edit(struct treqs_buf *out, const char *buf, size_t len, const cha
 		treqs_buf_puts(&frag, value);
 
 	for (i = 0; i < nparts; i++) {
-		v = map ? treqs_ymap_get(map, parts[i], &k) : NULL;
-		if (!v)
+		long at = find_key(map, parts[i]);
+
+		if (at < 0) {
+			v = NULL;
 			break;
+		}
+		k = map->kids[at];
+		v = map->kids[at + 1];
+		/*
+		 * Through an alias, the bytes are the anchor's: an edit there
+		 * would change every place that names it.
+		 */
+		if (is_alias(map, (size_t)at) || is_alias(map, (size_t)at + 1)) {
+			ret = treqs_error(TREQS_EINVALID, "cannot edit '%s': %s '%s' is an alias; edit it by hand",
+					  path, is_alias(map, (size_t)at) ? "the key" : "the value of", parts[i]);
+			goto out;
+		}
 		if (i + 1 < nparts) {
 			if (v->type != TREQS_YMAP) {
 				ret = treqs_error(TREQS_EINVALID, "cannot edit '%s': '%s' is not a mapping", path,
@@ -283,43 +505,57 @@ static int do_edit(struct treqs_buf *out, const char *buf, size_t len, const cha
 			splice(out, &e, 0, 0, "");
 			goto out;
 		}
-		ret = insert_into(out, &e, map, (const char *const *)parts + i, nparts - i, treqs_buf_cstr(&frag));
+		ret = insert_into(out, &e, map, (const char *const *)parts + i, nparts - i, treqs_buf_cstr(&frag),
+				  path);
 	} else {
-		size_t from, to;
+		size_t colon = colon_between(&e, k, v), from, to = content_end(&e, v);
+		int block = v->type != TREQS_YSCALAR && v->style == TREQS_YBLOCK;
+		int empty = v->type == TREQS_YSCALAR && v->style == TREQS_YPLAIN && !v->len && v->start == v->end;
 
-		if (v->start < k->end) {
-			ret = treqs_error(TREQS_EINVALID, "cannot edit '%s': its value is an alias; edit it by hand", path);
+		if (to == NOWHERE) {
+			ret = treqs_error(TREQS_EINVALID, "cannot edit '%s': its value ends in an alias; edit it by hand",
+					  path);
 			goto out;
 		}
 		if (mode == SET_STRING && v->type == TREQS_YSCALAR) {
 			treqs_buf_clear(&frag);
 			render_in_style(&frag, value, v->style);
 		}
-		if (v->type == TREQS_YSCALAR && v->style == TREQS_YPLAIN && !v->len) {
-			/* "key:" with nothing: write after the colon */
-			from = to = colon_after(&e, k) + 1;
-			if (mode != BLANK) {
-				struct treqs_buf t = TREQS_BUF_INIT;
-				treqs_buf_putc(&t, ' ');
-				treqs_buf_put(&t, frag.ptr, frag.len);
-				treqs_buf_free(&frag);
-				frag = t;
+		if (empty) {
+			/*
+			 * "key:" with nothing: write after the colon, or add one.
+			 * Blanking it changes nothing, which is what blanking
+			 * the value written here gives back.
+			 */
+			if (colon == NOWHERE) {
+				from = to = off(&e, k->end);
+				treqs_buf_puts(&with, ": ");
+			} else {
+				from = to = colon + 1;
+				treqs_buf_putc(&with, ' ');
 			}
-		} else if (v->type != TREQS_YSCALAR && v->style == TREQS_YBLOCK) {
-			from = colon_after(&e, k) + 1;
-			to = content_end(&e, v);
-			if (mode != BLANK) {
-				struct treqs_buf t = TREQS_BUF_INIT;
-				treqs_buf_putc(&t, ' ');
-				treqs_buf_put(&t, frag.ptr, frag.len);
-				treqs_buf_free(&frag);
-				frag = t;
-			}
+			if (mode == BLANK)
+				treqs_buf_clear(&with);
+		} else if (mode == BLANK) {
+			/*
+			 * Everything after the colon goes, so that "status:"
+			 * and "status: review" (what setting the empty one
+			 * writes) read the same: the content digest does not
+			 * move when the tool sets the status.
+			 */
+			from = colon == NOWHERE ? to : colon + 1;
+		} else if (block && colon != NOWHERE) {
+			/* a block list or mapping becomes a one-line value after the colon */
+			from = colon + 1;
+			treqs_buf_putc(&with, ' ');
+			anchor_of(&e, v, &with);
 		} else {
 			from = off(&e, v->start);
-			to = content_end(&e, v);
+			anchor_of(&e, v, &with);
 		}
-		splice(out, &e, from, to, mode == BLANK ? "" : treqs_buf_cstr(&frag));
+		if (mode != BLANK)
+			treqs_buf_put(&with, frag.ptr, frag.len);
+		splice(out, &e, from, to, treqs_buf_cstr(&with));
 	}
 	if (ret == 0 && mode != BLANK) {
 		/* the result must parse and hold the new value */
@@ -335,9 +571,13 @@ static int do_edit(struct treqs_buf *out, const char *buf, size_t len, const cha
 		treqs_diags_free(&d2);
 	}
 out:
+	/* on failure out holds nothing, never half an edit */
+	if (ret < 0)
+		treqs_buf_clear(out);
 	treqs_ydoc_free(e.doc);
 	treqs_diags_free(&diags);
 	treqs_buf_free(&frag);
+	treqs_buf_free(&with);
 	free(copy);
 	return ret;
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "treqs/config.h"
+#include "treqs/run.h"
 #include "treqs/sign.h"
 
 void treqs_git_init(void)
@@ -469,5 +470,35 @@ out:
 	free(blob_ids);
 	for (i = 0; i < 2; i++)
 		git_commit_free(parents[i]);
+	return ret;
+}
+
+int treqs_repo_git(git_repository *repo, const char *const *args, struct treqs_buf *out, int *status)
+{
+	const char *argv[40];
+	const char *dir = git_repository_workdir(repo) ? git_repository_workdir(repo) : git_repository_path(repo);
+	struct treqs_cmd cmd;
+	size_t n = 0, i;
+	int ret;
+
+	argv[n++] = "git";
+	for (i = 0; args[i] && n < TREQS_ARRAY_SIZE(argv) - 1; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.argv = argv;
+	cmd.dir = dir;
+	cmd.capture_out = cmd.capture_err = 1;
+	ret = treqs_cmd_run(&cmd);
+	if (out) {
+		treqs_buf_put(out, cmd.out.ptr ? cmd.out.ptr : "", cmd.out.len);
+		treqs_buf_put(out, cmd.err.ptr ? cmd.err.ptr : "", cmd.err.len);
+	}
+	if (status)
+		*status = cmd.status;
+	if (ret == 0 && cmd.status != 0)
+		ret = treqs_error(TREQS_EENV, "'git %s' failed (exit %d): %s", args[0], cmd.status,
+				  cmd.err.len ? treqs_buf_cstr(&cmd.err) : treqs_buf_cstr(&cmd.out));
+	treqs_cmd_clear(&cmd);
 	return ret;
 }

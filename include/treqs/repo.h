@@ -109,6 +109,15 @@ int treqs_repo_commit(git_oid *out, git_repository *repo, const struct treqs_com
 /* Returns 1 when refname exists, 0 when not; *out receives its target. */
 int treqs_repo_ref_get(git_oid *out, git_repository *repo, const char *refname);
 
+/*
+ * Runs git (args[0] is git's command, NULL-terminated) in the repository,
+ * capturing its output into out (may be NULL).  Returns 0 on success,
+ * TREQS_EENV when git failed (its exit status in *status when not NULL).
+ * Used for the network (fetch, push) so that the user's credential
+ * helpers, ssh configuration and the remote's hooks apply.
+ */
+int treqs_repo_git(git_repository *repo, const char *const *args, struct treqs_buf *out, int *status);
+
 /* Reads the value of git config key into *out (freed by caller); ENOTFOUND when unset. */
 int treqs_repo_config_string(char **out, git_repository *repo, const char *key);
 

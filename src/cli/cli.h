@@ -108,5 +108,9 @@ int cmd_submit(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_hook(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_reconcile(int argc, char **argv);
+int cmd_cancel(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 #endif

@@ -23,14 +23,18 @@ struct cmd {
 /* Sorted by name.  Aliases map to the command they stand for. */
 static const struct cmd commands[] = {
 	{"approve", cmd_approve, "approve a TR (review --approve)", "review"},
+	{"cancel", cmd_cancel, "stop a running TR's job and archive it as cancelled", NULL},
 	{"exec", cmd_exec, "check pushes (hook); launch approved TRs and archive results", NULL},
 	{"hook", cmd_hook, "install the server hooks into a repository", NULL},
 	{"init", cmd_init, "set up treqs in this repository", NULL},
 	{"list", cmd_list, "list every TR on every branch and in the archive", NULL},
 	{"log", cmd_log, "a TR's story: creation, edits, reviews, launch, results", NULL},
 	{"new", cmd_new, "write a new TR on its own branch", NULL},
+	{"reconcile", cmd_reconcile, "finish the write-back of launched TRs whose results never came back", NULL},
 	{"review", cmd_review, "approve, request changes, reject or comment (a signed commit)", NULL},
+	{"run", cmd_run, "launch named approved TRs (exec ID...)", "exec"},
 	{"show", cmd_show, "show one TR, its state and where it lives", NULL},
+	{"status", cmd_status, "a TR's live state: job, elapsed time, last log lines", NULL},
 	{"submit", cmd_submit, "push a TR's branch, opening its review", NULL},
 	{"validate", cmd_validate, "check TR files", NULL},
 };

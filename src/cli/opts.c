@@ -178,7 +178,7 @@ void cli_warn(const char *fmt, ...)
 
 int cli_print_json(json_t *j)
 {
-	int ret = json_dumpf(j, stdout, JSON_COMPACT | JSON_SORT_KEYS);
+	int ret = json_dumpf(j, stdout, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
 
 	json_decref(j);
 	fputc('\n', stdout);

@@ -15,36 +15,15 @@
 
 int cli_git(git_repository *repo, const char *const *args, int quiet, struct treqs_buf *err_out)
 {
-	const char *argv[32];
-	const char *dir = git_repository_workdir(repo) ? git_repository_workdir(repo) : git_repository_path(repo);
-	struct treqs_cmd cmd;
-	size_t n = 0, i;
-	int ret;
+	struct treqs_buf out = TREQS_BUF_INIT;
+	int ret = treqs_repo_git(repo, args, &out, NULL);
 
-	argv[n++] = "git";
-	for (i = 0; args[i] && n < TREQS_ARRAY_SIZE(argv) - 1; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.argv = argv;
-	cmd.dir = dir;
-	/* git's output is progress for people: keep it off our stdout */
-	cmd.capture_out = 1;
-	cmd.capture_err = quiet || err_out;
-	if ((ret = treqs_cmd_run(&cmd)) < 0)
-		goto out;
-	if (!quiet && cmd.out.len)
-		fputs(treqs_buf_cstr(&cmd.out), stderr);
-	if (!quiet && err_out && cmd.err.len)
-		fputs(treqs_buf_cstr(&cmd.err), stderr);
-	if (err_out) {
-		treqs_buf_put(err_out, cmd.out.ptr ? cmd.out.ptr : "", cmd.out.len);
-		treqs_buf_put(err_out, cmd.err.ptr ? cmd.err.ptr : "", cmd.err.len);
-	}
-	if (cmd.status != 0)
-		ret = treqs_error(TREQS_EENV, "'git %s' failed (exit %d)", args[0], cmd.status);
-out:
-	treqs_cmd_clear(&cmd);
+	/* git's output is for people: keep it off our stdout */
+	if (!quiet && out.len)
+		fputs(treqs_buf_cstr(&out), stderr);
+	if (err_out)
+		treqs_buf_put(err_out, out.ptr ? out.ptr : "", out.len);
+	treqs_buf_free(&out);
 	return ret;
 }
 

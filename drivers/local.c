@@ -1,0 +1,498 @@
+/*
+ * local.c - the embedded default driver: runs the job on this machine.
+ *
+ * The job outlives the treqs process that started it: treqs forks a
+ * monitor in a new session, the monitor forks the job in its own process
+ * group (argv exec'd directly, never through a shell), enforces the time
+ * limit, and writes the outcome to files in the job's directory:
+ *
+ *   <state_dir>/job         "monitor PID\njob PID\n"  (written before the job starts)
+ *   <state_dir>/start       start time (unix seconds)
+ *   <state_dir>/output.log  the job's stdout and stderr
+ *   <state_dir>/exit        "EXIT SIGNAL TIMED_OUT CANCELLED END_TIME" once it ended
+ *   <state_dir>/cancel      present when a cancel was asked for
+ *
+ * The job id is the job's name; the directory is $TREQS_JOBS_DIR/<name>
+ * (treqs exec sets TREQS_JOBS_DIR to the repository's .git/treqs/jobs
+ * unless it is set), so that any later treqs process on this machine can
+ * poll it.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "treqs/driver.h"
+
+extern char **environ;
+
+struct local {
+	struct treqs_driver base;
+	char *root;
+	double grace; /* seconds between SIGTERM and SIGKILL */
+};
+
+static int local_open(struct treqs_driver **out, const char *name, const struct treqs_ynode *conf)
+{
+	struct local *l = xcalloc(1, sizeof(*l));
+	const char *root = getenv("TREQS_JOBS_DIR");
+
+	l->base.ops = &treqs_driver_local;
+	l->base.name = xstrdup(name);
+	root = treqs_driver_conf_str(conf, "jobs_dir", root);
+	if (!root || !*root) {
+		free(l->base.name);
+		free(l);
+		return treqs_error(TREQS_EENV, "local driver: no jobs directory (set TREQS_JOBS_DIR)");
+	}
+	l->root = xstrdup(root);
+	l->grace = treqs_driver_conf_num(conf, "kill_grace_seconds", 5);
+	*out = &l->base;
+	return 0;
+}
+
+static void local_close(struct treqs_driver *d)
+{
+	struct local *l = (struct local *)d;
+
+	free(l->root);
+	free(l->base.name);
+	free(l);
+}
+
+static int valid_job_id(const char *id)
+{
+	const char *p;
+
+	if (!*id || *id == '.' || strlen(id) > 200)
+		return 0;
+	for (p = id; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+		      *p == '_' || *p == '.'))
+			return 0;
+	return 1;
+}
+
+static char *job_dir(struct local *l, const char *id)
+{
+	return xasprintf("%s/%s", l->root, id);
+}
+
+static int mkdir_p(const char *path)
+{
+	char *p = xstrdup(path), *s;
+	int ret = 0;
+
+	for (s = p + 1;; s++) {
+		if (*s != '/' && *s)
+			continue;
+		{
+			char c = *s;
+			*s = '\0';
+			if (mkdir(p, 0777) < 0 && errno != EEXIST) {
+				ret = treqs_error_errno(TREQS_EENV, "unable to create '%s'", p);
+				*s = c;
+				break;
+			}
+			*s = c;
+		}
+		if (!*s)
+			break;
+	}
+	free(p);
+	return ret;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Writes text to dir/name atomically; used by the monitor too (no allocation failures matter there). */
+static int put_file(const char *dir, const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	int ret = treqs_write_file(path, text, strlen(text));
+
+	free(path);
+	return ret;
+}
+
+static int local_find(struct treqs_driver *d, const struct treqs_job_spec *spec, char **job_id)
+{
+	struct local *l = (struct local *)d;
+	char *dir, *path;
+	int found;
+
+	if (!valid_job_id(spec->name))
+		return treqs_error(TREQS_EINVALID, "local driver: invalid job name '%s'", spec->name);
+	dir = job_dir(l, spec->name);
+	path = xasprintf("%s/job", dir);
+	found = access(path, F_OK) == 0;
+	free(path);
+	free(dir);
+	if (!found)
+		return TREQS_ENOTFOUND;
+	*job_id = xstrdup(spec->name);
+	return 0;
+}
+
+static void close_other_fds(int keep)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int fds[1024], n = 0, i;
+
+	if (!d) {
+		for (i = 3; i < 1024; i++)
+			if (i != keep)
+				close(i);
+		return;
+	}
+	while ((de = readdir(d)) && n < 1024) {
+		int fd = atoi(de->d_name);
+		if (fd > 2 && fd != keep && fd != dirfd(d))
+			fds[n++] = fd;
+	}
+	closedir(d);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/* The monitor: runs in the grandchild, never returns. */
+static void monitor(struct local *l, const struct treqs_job_spec *spec, const char *dir, char **envp)
+{
+	char *logpath = xasprintf("%s/output.log", dir), *cancelpath = xasprintf("%s/cancel", dir);
+	char buf[256];
+	int devnull = open("/dev/null", O_RDWR), logfd, status = 0, timed_out = 0, term_sent = 0;
+	double start = now(), deadline = spec->time_limit > 0 ? start + spec->time_limit : 0, kill_at = 0;
+	pid_t job;
+
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGPIPE, SIG_DFL);
+	logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (devnull >= 0) {
+		dup2(devnull, 0);
+		dup2(logfd >= 0 ? logfd : devnull, 1);
+		dup2(logfd >= 0 ? logfd : devnull, 2);
+	}
+	close_other_fds(-1);
+	snprintf(buf, sizeof(buf), "%.3f\n", start);
+	put_file(dir, "start", buf);
+	job = fork();
+	if (job == 0) {
+		setpgid(0, 0);
+		if (chdir(spec->workdir) < 0) {
+			fprintf(stderr, "treqs: cannot enter the working directory '%s': %s\n", spec->workdir,
+				strerror(errno));
+			_exit(127);
+		}
+		execvpe(spec->argv[0], (char *const *)spec->argv, envp);
+		fprintf(stderr, "treqs: cannot run '%s': %s\n", spec->argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (job < 0) {
+		fprintf(stderr, "treqs: cannot start the job: %s\n", strerror(errno));
+		snprintf(buf, sizeof(buf), "127 0 0 0 %.3f\n", now());
+		put_file(dir, "exit", buf);
+		_exit(0);
+	}
+	setpgid(job, job);
+	snprintf(buf, sizeof(buf), "%ld\n%ld\n", (long)getpid(), (long)job);
+	put_file(dir, "job", buf);
+	for (;;) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		pid_t r = waitpid(job, &status, WNOHANG);
+		double t;
+
+		if (r == job)
+			break;
+		if (r < 0 && errno != EINTR)
+			break;
+		t = now();
+		if (!term_sent && ((deadline && t >= deadline) || access(cancelpath, F_OK) == 0)) {
+			timed_out = deadline && t >= deadline && access(cancelpath, F_OK) != 0;
+			if (timed_out)
+				fprintf(stderr, "treqs: time limit of %.0f s reached; stopping the job\n", spec->time_limit);
+			kill(-job, SIGTERM);
+			term_sent = 1;
+			kill_at = t + l->grace;
+		} else if (term_sent && t >= kill_at) {
+			kill(-job, SIGKILL);
+			kill_at = t + 3600;
+		}
+		nanosleep(&ts, NULL);
+	}
+	/* whatever the job left behind in its group goes too */
+	kill(-job, SIGKILL);
+	snprintf(buf, sizeof(buf), "%d %d %d %d %.3f\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		 WIFSIGNALED(status) ? WTERMSIG(status) : 0, timed_out, access(cancelpath, F_OK) == 0, now());
+	put_file(dir, "exit", buf);
+	_exit(0);
+}
+
+static int local_submit(struct treqs_driver *d, const struct treqs_job_spec *spec, char **job_id)
+{
+	struct local *l = (struct local *)d;
+	char *dir = NULL, **envp = NULL, *jobfile = NULL;
+	size_t n = 0, m = 0, i;
+	pid_t pid;
+	int st, ret;
+
+	if ((ret = local_find(d, spec, job_id)) != TREQS_ENOTFOUND)
+		return ret; /* it exists already: re-attach */
+	treqs_error_clear();
+	dir = job_dir(l, spec->name);
+	if ((ret = mkdir_p(dir)) < 0 || (ret = mkdir_p(spec->output_dir)) < 0)
+		goto out;
+	if (access(spec->output_dir, W_OK) < 0) {
+		ret = treqs_error_errno(TREQS_EENV, "local driver: the output directory '%s' is not writable",
+					spec->output_dir);
+		goto out;
+	}
+	if (access(spec->workdir, X_OK) < 0) {
+		ret = treqs_error_errno(TREQS_EENV, "local driver: cannot enter '%s'", spec->workdir);
+		goto out;
+	}
+	/* the job's environment: the runner's, then the TR's and treqs' (which win) */
+	while (environ[n])
+		n++;
+	while (spec->env && spec->env[m])
+		m++;
+	envp = xcalloc(n + m + 1, sizeof(*envp));
+	{
+		size_t w = 0, k;
+		for (i = 0; i < n; i++) {
+			int overridden = 0;
+			for (k = 0; k < m; k++) {
+				size_t nl = strcspn(spec->env[k], "=");
+				if (!strncmp(environ[i], spec->env[k], nl) && environ[i][nl] == '=')
+					overridden = 1;
+			}
+			if (!overridden)
+				envp[w++] = environ[i];
+		}
+		for (k = 0; k < m; k++)
+			envp[w++] = (char *)spec->env[k];
+		envp[w] = NULL;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		ret = treqs_error_errno(TREQS_EENV, "local driver: unable to fork");
+		goto out;
+	}
+	if (pid == 0) {
+		/* a new session, then fork again so the monitor is nobody's child */
+		setsid();
+		if (fork() == 0)
+			monitor(l, spec, dir, envp);
+		_exit(0);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	/* wait until the monitor has recorded the job, so poll() sees it */
+	jobfile = xasprintf("%s/job", dir);
+	for (i = 0; i < 200 && access(jobfile, F_OK) < 0; i++) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	*job_id = xstrdup(spec->name);
+	ret = 0;
+out:
+	free(jobfile);
+	free(envp);
+	free(dir);
+	return ret;
+}
+
+static int read_small(const char *dir, const char *name, char *buf, size_t n)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r = -1;
+
+	free(path);
+	if (fd < 0)
+		return -1;
+	r = read(fd, buf, n - 1);
+	close(fd);
+	if (r < 0)
+		return -1;
+	buf[r] = '\0';
+	return 0;
+}
+
+static int local_poll(struct treqs_driver *d, const char *job_id, struct treqs_job_status *st)
+{
+	struct local *l = (struct local *)d;
+	char *dir, buf[256];
+	int ret = 0;
+
+	memset(st, 0, sizeof(*st));
+	st->exit_code = -1;
+	if (!valid_job_id(job_id))
+		return treqs_error(TREQS_EINVALID, "local driver: invalid job id '%s'", job_id);
+	dir = job_dir(l, job_id);
+	if (read_small(dir, "start", buf, sizeof(buf)) == 0)
+		st->start_time = atof(buf);
+	if (read_small(dir, "exit", buf, sizeof(buf)) == 0) {
+		int code, sig, timed_out, cancelled;
+		double end;
+		if (sscanf(buf, "%d %d %d %d %lf", &code, &sig, &timed_out, &cancelled, &end) == 5) {
+			st->end_time = end;
+			st->exit_code = sig ? 128 + sig : code;
+			if (cancelled)
+				st->state = TREQS_JOB_CANCELLED;
+			else if (timed_out)
+				st->state = TREQS_JOB_TIMEOUT;
+			else
+				st->state = code == 0 && !sig ? TREQS_JOB_SUCCEEDED : TREQS_JOB_FAILED;
+			if (timed_out)
+				snprintf(st->detail, sizeof(st->detail), "stopped at its time limit");
+			else if (sig)
+				snprintf(st->detail, sizeof(st->detail), "killed by signal %d", sig);
+			else if (code)
+				snprintf(st->detail, sizeof(st->detail), "exited with status %d", code);
+			goto out;
+		}
+	}
+	if (read_small(dir, "job", buf, sizeof(buf)) < 0) {
+		ret = TREQS_ENOTFOUND;
+		treqs_error(TREQS_ENOTFOUND, "local driver: no job '%s' in %s", job_id, l->root);
+		goto out;
+	}
+	{
+		long mon = atol(buf);
+		if (mon > 0 && (kill((pid_t)mon, 0) == 0 || errno == EPERM)) {
+			st->state = st->start_time ? TREQS_JOB_RUNNING : TREQS_JOB_PENDING;
+		} else {
+			/* the monitor is gone without writing the outcome (a reboot?) */
+			st->state = TREQS_JOB_LOST;
+			snprintf(st->detail, sizeof(st->detail), "the job's monitor process %ld is gone without an outcome",
+				 mon);
+		}
+	}
+out:
+	free(dir);
+	return ret;
+}
+
+static int local_logs(struct treqs_driver *d, const char *job_id, size_t max, struct treqs_buf *out)
+{
+	struct local *l = (struct local *)d;
+	char *path;
+	int fd, ret = 0;
+	off_t size;
+
+	if (!valid_job_id(job_id))
+		return treqs_error(TREQS_EINVALID, "local driver: invalid job id '%s'", job_id);
+	path = xasprintf("%s/%s/output.log", l->root, job_id);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		free(path);
+		return 0; /* no output yet */
+	}
+	size = lseek(fd, 0, SEEK_END);
+	if (size > (off_t)max)
+		lseek(fd, size - (off_t)max, SEEK_SET);
+	else
+		lseek(fd, 0, SEEK_SET);
+	for (;;) {
+		char chunk[8192];
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n <= 0)
+			break;
+		treqs_buf_put(out, chunk, (size_t)n);
+	}
+	close(fd);
+	free(path);
+	return ret;
+}
+
+static int local_cancel(struct treqs_driver *d, const char *job_id)
+{
+	struct local *l = (struct local *)d;
+	char *dir, buf[128];
+	int ret = 0;
+
+	if (!valid_job_id(job_id))
+		return treqs_error(TREQS_EINVALID, "local driver: invalid job id '%s'", job_id);
+	dir = job_dir(l, job_id);
+	if (read_small(dir, "exit", buf, sizeof(buf)) == 0)
+		goto out; /* already over */
+	if ((ret = put_file(dir, "cancel", "cancel\n")) < 0)
+		goto out;
+	if (read_small(dir, "job", buf, sizeof(buf)) == 0) {
+		char *nl = strchr(buf, '\n');
+		long job = nl ? atol(nl + 1) : 0;
+		if (job > 1)
+			kill(-(pid_t)job, SIGTERM);
+	}
+out:
+	free(dir);
+	return ret;
+}
+
+/* Copies the regular files of <root>/<id>/output (the job's TREQS_OUTPUT_DIR) into dest. */
+static int local_collect(struct treqs_driver *d, const char *job_id, const char *dest)
+{
+	struct local *l = (struct local *)d;
+	char *src;
+	DIR *dir;
+	struct dirent *de;
+	int ret = 0;
+
+	if (!valid_job_id(job_id))
+		return treqs_error(TREQS_EINVALID, "local driver: invalid job id '%s'", job_id);
+	src = xasprintf("%s/%s/output", l->root, job_id);
+	if (!(dir = opendir(src))) {
+		free(src);
+		return 0; /* the job wrote nothing */
+	}
+	while ((de = readdir(dir))) {
+		char *from, *to;
+		struct treqs_buf b = TREQS_BUF_INIT;
+		struct stat sb;
+
+		if (de->d_name[0] == '.')
+			continue;
+		from = xasprintf("%s/%s", src, de->d_name);
+		to = xasprintf("%s/%s", dest, de->d_name);
+		if (lstat(from, &sb) == 0 && S_ISREG(sb.st_mode) && treqs_read_file(&b, from, 16 << 20) == 0 &&
+		    treqs_write_file(to, b.ptr ? b.ptr : "", b.len) < 0)
+			ret = treqs_error_code();
+		treqs_error_clear();
+		treqs_buf_free(&b);
+		free(from);
+		free(to);
+	}
+	closedir(dir);
+	free(src);
+	return ret;
+}
+
+const struct treqs_driver_ops treqs_driver_local = {
+	TREQS_DRIVER_VERSION,
+	"local",
+	local_open,
+	local_find,
+	local_submit,
+	local_poll,
+	local_logs,
+	local_cancel,
+	local_collect,
+	NULL,
+	local_close,
+};

@@ -1,0 +1,1129 @@
+/*
+ * exec.c - launching approved TRs exactly once, following their jobs, and
+ * writing the results back as archive commits (see exec.h).
+ */
+#define _GNU_SOURCE
+#include "treqs/exec.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "treqs/catalog.h"
+#include "treqs/config.h"
+#include "treqs/context.h"
+#include "treqs/driver.h"
+#include "treqs/history.h"
+#include "treqs/repo.h"
+#include "treqs/result.h"
+#include "treqs/sign.h"
+#include "treqs/state.h"
+#include "treqs/tr.h"
+
+#define LOG_TAIL (64 * 1024)
+
+struct drv {
+	char *name;
+	struct treqs_driver *d;
+};
+
+struct runner {
+	git_repository *repo;
+	const struct treqs_exec_opts *o;
+	FILE *out;
+	int clone;               /* a clone with the remote: fetch and push */
+	char *remote;
+	char *jobs_root;
+	struct treqs_ctx *ctx;
+	struct drv drivers[16];
+	size_t ndrivers;
+	int sign;
+	int busy;                /* a job is still running */
+	int err;                 /* the first error */
+};
+
+/* What a lock says: the TR's approved commit and content, and the job. */
+struct lock {
+	git_oid tip;             /* refs/treqs/locks/ID */
+	git_oid tr_head;         /* the approved TR head (L0's parent) */
+	char *digest;
+	char *job;               /* "driver:job-id" or NULL */
+	char *test_job;          /* the test run that passed before it, or NULL */
+	char *request;           /* the TR file as approved */
+	size_t request_len;
+	struct treqs_tr *tr;
+};
+
+static void say(struct runner *r, const char *fmt, ...) TREQS_PRINTF(2, 3);
+
+static void say(struct runner *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(r->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', r->out);
+	fflush(r->out);
+}
+
+static void fail(struct runner *r, const char *id, int code)
+{
+	fprintf(stderr, "treqs: %s: %s\n", id, treqs_error_msg());
+	if (!r->err)
+		r->err = code;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_s(double s)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* ---- git plumbing for the runner ---- */
+
+static int fetch(struct runner *r)
+{
+	char *heads = xasprintf("+refs/heads/*:refs/remotes/%s/*", r->remote);
+	char *locks = xasprintf("+%s*:refs/remotes/%s/treqs-locks/*", TREQS_LOCKS_PREFIX, r->remote);
+	const char *args[] = {"fetch", "--quiet", "--prune", r->remote, heads, locks,
+			      "+" TREQS_NOTES_REF "*:" TREQS_NOTES_REF "*", NULL};
+	int ret = treqs_repo_git(r->repo, args, NULL, NULL);
+
+	free(heads);
+	free(locks);
+	return ret;
+}
+
+/*
+ * git push <remote> <spec>.  0 pushed; TREQS_ECONFLICT when the remote
+ * moved (someone else was first); TREQS_EINVALID when the remote's hook
+ * refused it (its message is printed); TREQS_EENV otherwise.
+ */
+static int push(struct runner *r, const char *spec)
+{
+	const char *args[] = {"push", "--porcelain", r->remote, spec, NULL};
+	struct treqs_buf out = TREQS_BUF_INIT;
+	int ret = treqs_repo_git(r->repo, args, &out, NULL);
+	const char *o = treqs_buf_cstr(&out);
+
+	if (ret < 0) {
+		if (strstr(o, "hook declined")) {
+			const char *p;
+			/* show the server's reasons */
+			for (p = o; *p;) {
+				const char *eol = strchr(p, '\n');
+				size_t n = eol ? (size_t)(eol - p) : strlen(p);
+				if (n > 8 && !strncmp(p, "remote: ", 8))
+					fprintf(stderr, "%.*s\n", (int)n, p);
+				p = eol ? eol + 1 : p + n;
+			}
+			ret = treqs_error(TREQS_EINVALID, "the remote refused %s", spec);
+		} else if (strstr(o, "[rejected]") || strstr(o, "[remote rejected]") || strstr(o, "fetch first") ||
+			   strstr(o, "non-fast-forward") || strstr(o, "already exists") || strstr(o, "stale info")) {
+			ret = treqs_error(TREQS_ECONFLICT, "%s: someone else updated it first", spec);
+		}
+	}
+	treqs_buf_free(&out);
+	return ret;
+}
+
+static int set_ref(struct runner *r, const char *name, const git_oid *id, const git_oid *expected, int force)
+{
+	git_reference *ref = NULL;
+	int err;
+
+	if (force)
+		err = git_reference_create(&ref, r->repo, name, id, 1, "treqs exec");
+	else if (expected)
+		err = git_reference_create_matching(&ref, r->repo, name, id, 1, expected, "treqs exec");
+	else
+		err = git_reference_create(&ref, r->repo, name, id, 0, "treqs exec");
+	git_reference_free(ref);
+	if (err == GIT_EEXISTS || err == GIT_EMODIFIED || err == GIT_ELOCKED)
+		return treqs_error(TREQS_ECONFLICT, "%s was changed by someone else", name);
+	if (err < 0)
+		return treqs_error_git(err, "unable to update %s", name);
+	return 0;
+}
+
+static char *lock_ref_name(const char *id)
+{
+	return xasprintf("%s%s", TREQS_LOCKS_PREFIX, id);
+}
+
+static char *lock_tracking_name(struct runner *r, const char *id)
+{
+	return xasprintf("refs/remotes/%s/treqs-locks/%s", r->remote, id);
+}
+
+/*
+ * Publishes a lock commit: creates (expected NULL) or moves the lock ref,
+ * on the remote when there is one.
+ */
+static int publish_lock(struct runner *r, const char *id, const git_oid *commit, const git_oid *expected)
+{
+	char *name = lock_ref_name(id);
+	int ret;
+
+	if (r->clone) {
+		char *spec = xasprintf("%s:%s", git_oid_tostr_s(commit), name);
+		ret = push(r, spec);
+		free(spec);
+		if (ret == 0) {
+			char *tracking = lock_tracking_name(r, id);
+			ret = set_ref(r, tracking, commit, NULL, 1);
+			free(tracking);
+		}
+	} else {
+		ret = set_ref(r, name, commit, expected, 0);
+	}
+	free(name);
+	return ret;
+}
+
+static const char *hostname(void)
+{
+	static char h[256];
+
+	if (!h[0] && gethostname(h, sizeof(h) - 1) < 0)
+		strcpy(h, "unknown-host");
+	return h;
+}
+
+static int lock_commit(struct runner *r, git_oid *out, const char *id, const git_oid *parent, const char *digest,
+		       const char *job, const char *test_job)
+{
+	struct treqs_commit_opts co;
+	git_commit *pc = NULL;
+	struct treqs_buf msg = TREQS_BUF_INIT;
+	int ret, err;
+
+	if ((err = git_commit_lookup(&pc, r->repo, parent)) < 0)
+		return treqs_error_git(err, "unable to read %s", git_oid_tostr_s(parent));
+	if (job)
+		treqs_buf_printf(&msg, "%s: launched as %s\n\n", id, job);
+	else
+		treqs_buf_printf(&msg, "%s: launch lock\n\nTaken by %s (pid %ld).\n\n", id, hostname(), (long)getpid());
+	treqs_buf_printf(&msg, "TReqs-Id: %s\nTReqs-Action: launch\nTReqs-Digest: %s\n", id, digest);
+	if (job)
+		treqs_buf_printf(&msg, "TReqs-Job: %s\n", job);
+	if (test_job)
+		treqs_buf_printf(&msg, "TReqs-Test-Job: %s\n", test_job);
+	memset(&co, 0, sizeof(co));
+	co.parents[0] = parent;
+	co.base_tree = git_commit_tree_id(pc);
+	co.sign = r->sign;
+	ret = treqs_repo_commit(out, r->repo, &co, NULL, 0, treqs_buf_cstr(&msg));
+	git_commit_free(pc);
+	treqs_buf_free(&msg);
+	return ret;
+}
+
+static void lock_clear(struct lock *l)
+{
+	free(l->digest);
+	free(l->job);
+	free(l->test_job);
+	free(l->request);
+	treqs_tr_free(l->tr);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Reads what a lock records. */
+static int lock_read(struct runner *r, struct lock *l, const char *id, const git_oid *tip)
+{
+	git_commit *c = NULL, *first = NULL;
+	git_oid cur;
+	struct treqs_buf b = TREQS_BUF_INIT;
+	struct treqs_diags d = TREQS_DIAGS_INIT;
+	char *path = xasprintf("%s/%s.yaml", TREQS_REQUESTS_DIR, id);
+	int err, ret = 0;
+
+	memset(l, 0, sizeof(*l));
+	git_oid_cpy(&l->tip, tip);
+	if ((err = git_commit_lookup(&c, r->repo, tip)) < 0) {
+		ret = treqs_error_git(err, "unable to read the lock of %s", id);
+		goto out;
+	}
+	l->job = treqs_trailer_get(git_commit_message(c), "TReqs-Job");
+	l->test_job = treqs_trailer_get(git_commit_message(c), "TReqs-Test-Job");
+	l->digest = treqs_trailer_get(git_commit_message(c), "TReqs-Digest");
+	/* walk back to L0, whose parent is the approved TR head */
+	git_oid_cpy(&cur, tip);
+	first = c;
+	c = NULL;
+	while (git_commit_parentcount(first) == 1) {
+		git_commit *p = NULL;
+		char *act;
+		if (git_commit_parent(&p, first, 0) < 0)
+			break;
+		act = treqs_trailer_get(git_commit_message(p), "TReqs-Action");
+		if (!act || strcmp(act, "launch")) {
+			free(act);
+			git_oid_cpy(&l->tr_head, git_commit_id(p));
+			git_commit_free(p);
+			break;
+		}
+		free(act);
+		git_commit_free(first);
+		first = p;
+	}
+	if ((ret = treqs_repo_read(&b, NULL, r->repo, git_oid_tostr_s(tip), path)) < 0)
+		goto out;
+	l->request = xstrndup(treqs_buf_cstr(&b), b.len);
+	l->request_len = b.len;
+	treqs_tr_load(&l->tr, l->request, l->request_len, path, r->ctx->cfg, &d);
+	if (!l->tr)
+		ret = treqs_error(TREQS_EINVALID, "the approved %s cannot be read", id);
+out:
+	treqs_diags_free(&d);
+	treqs_buf_free(&b);
+	git_commit_free(first);
+	git_commit_free(c);
+	free(path);
+	return ret;
+}
+
+/* ---- drivers ---- */
+
+static int get_driver(struct runner *r, const char *name, struct treqs_driver **out)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < r->ndrivers; i++)
+		if (!strcmp(r->drivers[i].name, name)) {
+			*out = r->drivers[i].d;
+			return 0;
+		}
+	if (r->ndrivers == TREQS_ARRAY_SIZE(r->drivers))
+		return treqs_error(TREQS_EENV, "too many drivers");
+	if ((ret = treqs_driver_open(out, r->ctx->cfg, name)) < 0)
+		return ret;
+	r->drivers[r->ndrivers].name = xstrdup(name);
+	r->drivers[r->ndrivers].d = *out;
+	r->ndrivers++;
+	return 0;
+}
+
+static const char *driver_for(struct runner *r, const struct treqs_tr *tr)
+{
+	const char *d;
+
+	if (tr->driver)
+		return tr->driver;
+	if ((d = treqs_config_driver_for(r->ctx->cfg, tr->gpu_type)))
+		return d;
+	return "local";
+}
+
+/* Splits "driver:job-id". */
+static int split_job(const char *job, char **driver, const char **id)
+{
+	const char *colon = strchr(job, ':');
+
+	if (!colon || colon == job || !colon[1])
+		return treqs_error(TREQS_EINVALID, "malformed TReqs-Job '%s'", job);
+	*driver = xstrndup(job, (size_t)(colon - job));
+	*id = colon + 1;
+	return 0;
+}
+
+struct spec_store {
+	struct treqs_job_spec spec;
+	struct treqs_strv argv, env;
+	char *name, *state_dir, *output_dir, *workdir, *srcdir;
+};
+
+static void spec_clear(struct spec_store *s)
+{
+	treqs_strv_free(&s->argv);
+	treqs_strv_free(&s->env);
+	free(s->name);
+	free(s->state_dir);
+	free(s->output_dir);
+	free(s->workdir);
+	free(s->srcdir);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Writes the approved commit's tree into dir, once. */
+static int checkout_to(struct runner *r, const git_oid *commit, const char *dir)
+{
+	git_commit *c = NULL;
+	git_checkout_options co;
+	char *marker = xasprintf("%s/.treqs-checkout", dir);
+	int err, ret = 0;
+
+	if (access(marker, F_OK) == 0)
+		goto out;
+	if ((err = git_commit_lookup(&c, r->repo, commit)) < 0) {
+		ret = treqs_error_git(err, "unable to read %s", git_oid_tostr_s(commit));
+		goto out;
+	}
+	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+	co.checkout_strategy = GIT_CHECKOUT_FORCE;
+	co.target_directory = dir;
+	co.disable_filters = 0;
+	if ((err = git_checkout_tree(r->repo, (const git_object *)c, &co)) < 0) {
+		ret = treqs_error_git(err, "unable to write the approved files to '%s'", dir);
+		goto out;
+	}
+	ret = treqs_write_file(marker, "", 0);
+out:
+	git_commit_free(c);
+	free(marker);
+	return ret;
+}
+
+static int build_spec(struct runner *r, struct spec_store *s, const char *id, const struct lock *l, int test)
+{
+	const struct treqs_tr *tr = l->tr;
+	size_t i;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->name = xasprintf("%s-%.7s%s", id, l->digest ? l->digest : "0000000", test ? "-test" : "");
+	s->state_dir = xasprintf("%s/%s", r->jobs_root, s->name);
+	s->output_dir = xasprintf("%s/output", s->state_dir);
+	s->srcdir = xasprintf("%s/src", s->state_dir);
+	s->workdir = tr->workdir ? xasprintf("%s/%s", s->srcdir, tr->workdir) : xstrdup(s->srcdir);
+	if (!tr->command.n)
+		return treqs_error(TREQS_EINVALID, "%s has no run.command", id);
+	if (tr->shell) {
+		treqs_strv_push(&s->argv, "/bin/sh");
+		treqs_strv_push(&s->argv, "-c");
+		if (test && tr->test_args.n) {
+			struct treqs_buf cmd = TREQS_BUF_INIT;
+			treqs_buf_puts(&cmd, tr->command.v[0]);
+			treqs_buf_puts(&cmd, " \"$@\"");
+			treqs_strv_push(&s->argv, treqs_buf_cstr(&cmd));
+			treqs_strv_push(&s->argv, "treqs-test-run");
+			treqs_buf_free(&cmd);
+		} else {
+			treqs_strv_push(&s->argv, tr->command.v[0]);
+		}
+	} else {
+		for (i = 0; i < tr->command.n; i++)
+			treqs_strv_push(&s->argv, tr->command.v[i]);
+	}
+	if (test)
+		for (i = 0; i < tr->test_args.n; i++)
+			treqs_strv_push(&s->argv, tr->test_args.v[i]);
+	for (i = 0; i < tr->nenv; i++)
+		treqs_strv_push_owned(&s->env, xasprintf("%s=%s", tr->env[i].name, tr->env[i].value));
+	treqs_strv_push_owned(&s->env, xasprintf("TREQS_OUTPUT_DIR=%s", s->output_dir));
+	treqs_strv_push_owned(&s->env, xasprintf("TREQS_TR_ID=%s", id));
+	treqs_strv_push_owned(&s->env, xasprintf("TREQS_JOB_ID=%s", s->name));
+	if (test)
+		treqs_strv_push(&s->env, "TREQS_TEST_RUN=1");
+	if (!s->argv.v || !s->env.v)
+		return treqs_error(TREQS_EINVALID, "%s: empty command", id);
+	s->spec.tr_id = id;
+	s->spec.digest = l->digest;
+	s->spec.name = s->name;
+	s->spec.argv = (const char *const *)s->argv.v;
+	s->spec.workdir = s->workdir;
+	s->spec.env = (const char *const *)s->env.v;
+	s->spec.gpu_type = tr->gpu_type;
+	s->spec.gpu_count = tr->gpu_count;
+	s->spec.time_limit = test ? tr->test_minutes * 60 : tr->hours * 3600;
+	s->spec.output_dir = s->output_dir;
+	s->spec.state_dir = s->state_dir;
+	s->spec.test_run = test;
+	s->spec.max_restarts = tr->max_restarts;
+	{
+		char *p = xstrdup(s->srcdir), *q;
+		for (q = p + 1; *q; q++)
+			if (*q == '/') {
+				*q = '\0';
+				mkdir(p, 0777);
+				*q = '/';
+			}
+		mkdir(p, 0777);
+		free(p);
+	}
+	if ((ret = checkout_to(r, &l->tr_head, s->srcdir)) < 0)
+		return ret;
+	return 0;
+}
+
+/* find() then submit(): a job already submitted under the same name is re-attached. */
+static int start_job(struct treqs_driver *d, const struct treqs_job_spec *spec, char **job_id, int *attached)
+{
+	int ret = d->ops->find(d, spec, job_id);
+
+	*attached = ret == 0;
+	if (ret == TREQS_ENOTFOUND) {
+		treqs_error_clear();
+		ret = d->ops->submit(d, spec, job_id);
+	}
+	return ret;
+}
+
+const char *treqs_log_watch(const char *log, size_t len)
+{
+	const char *p = log, *end = log + len;
+	const char *found = NULL;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t n = eol ? (size_t)(eol - p) : (size_t)(end - p);
+		char line[512];
+		size_t i, k = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
+
+		for (i = 0; i < k; i++)
+			line[i] = (char)tolower((unsigned char)p[i]);
+		line[k] = '\0';
+		if (strstr(line, "cuda out of memory") || strstr(line, "cuda error: out of memory") ||
+		    strstr(line, "outofmemoryerror"))
+			found = "cuda-oom";
+		else if (strstr(line, "loss") && (strstr(line, "nan") || strstr(line, "inf"))) {
+			/* "loss=nan", "loss: inf", "loss nan" - the word, not "infer" */
+			const char *q;
+			for (q = strstr(line, "loss"); q && *q; q++)
+				if ((!strncmp(q, "nan", 3) || !strncmp(q, "inf", 3)) && (q == line || !isalpha((unsigned char)q[-1])) &&
+				    !isalpha((unsigned char)q[3]))
+					found = "nan-loss";
+		} else {
+			const char *t = line;
+			while (*t == ' ')
+				t++;
+			if (!strncmp(t, "killed", 6) && (!t[6] || t[6] == ' '))
+				found = "killed";
+		}
+		if (found)
+			return found;
+		p = eol ? eol + 1 : end;
+	}
+	return NULL;
+}
+
+/* ---- archive ---- */
+
+static int baseline_metrics(struct runner *r, const char *base_ref, const char *bid, json_t **out)
+{
+	struct treqs_buf b = TREQS_BUF_INIT;
+	char *path = xasprintf("%s/%s/result.json", TREQS_ARCHIVE_DIR, bid);
+	json_t *j;
+
+	*out = NULL;
+	if (treqs_repo_read(&b, NULL, r->repo, base_ref, path) == 0 && (j = json_loadb(treqs_buf_cstr(&b), b.len, 0, NULL))) {
+		json_t *m = json_object_get(j, "metrics");
+		if (json_is_object(m))
+			*out = json_incref(m);
+		json_decref(j);
+	}
+	treqs_error_clear();
+	treqs_buf_free(&b);
+	free(path);
+	return 0;
+}
+
+struct outcome {
+	const char *outcome;     /* succeeded, failed, cancelled */
+	const char *action;      /* archive, fail, cancel */
+	const struct treqs_job_status *st;
+	const char *job;
+	const char *watcher;
+	const char *message;
+	json_t *test_run;
+	const char *log;
+	size_t loglen;
+	const char *metrics;
+	size_t metrics_len;
+};
+
+static int write_archive(struct runner *r, const char *id, const struct lock *l, const struct outcome *oc)
+{
+	char *base_ref = r->clone ? xasprintf("refs/remotes/%s/%s", r->remote, r->ctx->cfg->protected_branch)
+				  : xasprintf("refs/heads/%s", r->ctx->cfg->protected_branch);
+	char *dir = xasprintf("%s/%s", TREQS_ARCHIVE_DIR, id);
+	char *p_req = xasprintf("%s/request.yaml", dir), *p_res = xasprintf("%s/result.json", dir);
+	char *p_log = xasprintf("%s/log.txt", dir), *p_open = xasprintf("%s/%s.yaml", TREQS_REQUESTS_DIR, id);
+	int attempt, ret = 0;
+
+	for (attempt = 0; attempt < 10; attempt++) {
+		git_oid base, commit;
+		struct treqs_buf probe = TREQS_BUF_INIT, msg = TREQS_BUF_INIT;
+		struct treqs_tree_change ch[4];
+		struct treqs_commit_opts co;
+		struct treqs_result_in in;
+		json_t *res, *bm = NULL;
+		char *text, costbuf[32];
+		double cost;
+		size_t nch = 0, i;
+		int has_open;
+
+		if (attempt && r->clone && (ret = fetch(r)) < 0)
+			break;
+		if ((ret = treqs_repo_resolve(&base, r->repo, base_ref)) < 0)
+			break;
+		if (treqs_repo_read(&probe, NULL, r->repo, git_oid_tostr_s(&base), p_req) == 0) {
+			/* someone (perhaps an earlier run of ours) archived it already */
+			treqs_buf_free(&probe);
+			say(r, "%s: already archived", id);
+			ret = 0;
+			break;
+		}
+		has_open = treqs_repo_read(&probe, NULL, r->repo, git_oid_tostr_s(&base), p_open) == 0;
+		treqs_buf_free(&probe);
+		treqs_error_clear();
+
+		memset(&in, 0, sizeof(in));
+		in.id = id;
+		in.tr = l->tr;
+		in.digest = l->digest;
+		in.job = oc->job;
+		in.outcome = oc->outcome;
+		in.st = oc->st;
+		in.log = oc->log;
+		in.loglen = oc->loglen;
+		in.metrics_json = oc->metrics;
+		in.metrics_len = oc->metrics_len;
+		in.price = treqs_config_price(r->ctx->cfg, l->tr->gpu_type);
+		in.baseline_id = l->tr->baseline;
+		if (l->tr->baseline)
+			baseline_metrics(r, base_ref, l->tr->baseline, &bm);
+		in.baseline_metrics = bm;
+		in.watcher = oc->watcher;
+		in.test_run = oc->test_run;
+		in.message = oc->message;
+		res = treqs_result_build(&in, &cost);
+		json_decref(bm);
+		text = json_dumps(res, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
+
+		ch[nch].path = p_req;
+		ch[nch].data = l->request;
+		ch[nch++].len = l->request_len;
+		ch[nch].path = p_res;
+		ch[nch].data = text;
+		ch[nch++].len = strlen(text);
+		ch[nch].path = p_log;
+		ch[nch].data = oc->log ? oc->log : "";
+		ch[nch++].len = oc->log ? oc->loglen : 0;
+		if (has_open) {
+			ch[nch].path = p_open;
+			ch[nch].data = NULL;
+			ch[nch++].len = 0;
+		}
+		if (cost >= 0)
+			snprintf(costbuf, sizeof(costbuf), "%.2f", cost);
+		else
+			strcpy(costbuf, "unknown");
+		treqs_buf_printf(&msg, "%s: %s (%s)\n\n%s\n", id, oc->outcome,
+				 oc->job ? oc->job : "not launched", l->tr->title ? l->tr->title : "");
+		{
+			json_t *exp = json_object_get(res, "expected");
+			for (i = 0; i < json_array_size(exp); i++) {
+				json_t *e = json_array_get(exp, i);
+				treqs_buf_printf(&msg, "%s%s %s: %s\n", i ? "" : "\n",
+						 json_string_value(json_object_get(e, "metric")),
+						 json_string_value(json_object_get(e, "condition")),
+						 json_string_value(json_object_get(e, "verdict")));
+			}
+		}
+		if (oc->watcher)
+			treqs_buf_printf(&msg, "\nStopped early: %s.\n", oc->watcher);
+		treqs_buf_printf(&msg, "\nTReqs-Id: %s\nTReqs-Action: %s\nTReqs-Job: %s\nTReqs-Digest: %s\nTReqs-Cost-Actual: %s\n",
+				 id, oc->action, oc->job ? oc->job : "none", l->digest ? l->digest : "", costbuf);
+		memset(&co, 0, sizeof(co));
+		co.parents[0] = &base;
+		co.parents[1] = &l->tip;
+		co.sign = r->sign;
+		ret = treqs_repo_commit(&commit, r->repo, &co, ch, nch, treqs_buf_cstr(&msg));
+		free(text);
+		json_decref(res);
+		treqs_buf_free(&msg);
+		if (ret < 0)
+			break;
+		if (r->clone) {
+			char *spec = xasprintf("%s:refs/heads/%s", git_oid_tostr_s(&commit), r->ctx->cfg->protected_branch);
+			ret = push(r, spec);
+			free(spec);
+			if (ret == 0)
+				set_ref(r, base_ref, &commit, NULL, 1);
+		} else {
+			ret = set_ref(r, base_ref, &commit, &base, 0);
+			if (ret == 0 && git_repository_head_unborn(r->repo) == 0 && !git_repository_is_bare(r->repo)) {
+				/* keep a work tree on the protected branch in step (safely) */
+				git_reference *head = NULL;
+				if (git_repository_head(&head, r->repo) == 0 && !strcmp(git_reference_name(head), base_ref)) {
+					git_checkout_options opts;
+					git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION);
+					opts.checkout_strategy = GIT_CHECKOUT_SAFE;
+					git_checkout_head(r->repo, &opts);
+				}
+				git_reference_free(head);
+				treqs_error_clear();
+			}
+		}
+		if (ret == TREQS_ECONFLICT)
+			continue; /* the branch moved: redo on the new tip */
+		if (ret == 0)
+			say(r, "%s: archived as %s in commit %.7s (%s, cost %s USD)", id, oc->outcome,
+			    git_oid_tostr_s(&commit), oc->job ? oc->job : "not launched", costbuf);
+		break;
+	}
+	if (ret == TREQS_ECONFLICT)
+		ret = treqs_error(TREQS_ECONFLICT, "%s kept moving; the results stay with the job, run treqs reconcile",
+				  r->ctx->cfg->protected_branch);
+	free(base_ref);
+	free(dir);
+	free(p_req);
+	free(p_res);
+	free(p_log);
+	free(p_open);
+	return ret;
+}
+
+/* Collects a finished job's results and archives them. */
+static int finish(struct runner *r, const char *id, const struct lock *l, struct treqs_driver *d, const char *job_id,
+		  const struct treqs_job_status *st, json_t *test_run, const char *message)
+{
+	struct treqs_buf log = TREQS_BUF_INIT, metrics = TREQS_BUF_INIT;
+	struct outcome oc;
+	char *dest = NULL, *mpath = NULL;
+	int ret;
+
+	memset(&oc, 0, sizeof(oc));
+	if (d && job_id) {
+		d->ops->logs(d, job_id, LOG_TAIL, &log);
+		dest = xasprintf("%s/%s.collected", r->jobs_root, job_id);
+		mkdir(r->jobs_root, 0777);
+		mkdir(dest, 0777);
+		if (d->ops->collect(d, job_id, dest) < 0)
+			fprintf(stderr, "treqs: %s: %s (results without its output files)\n", id, treqs_error_msg());
+		mpath = xasprintf("%s/metrics.json", dest);
+		if (treqs_read_file(&metrics, mpath, 1 << 20) < 0)
+			treqs_buf_clear(&metrics);
+		treqs_error_clear();
+	}
+	oc.st = st;
+	oc.job = l->job;
+	oc.test_run = test_run;
+	oc.log = log.ptr;
+	oc.loglen = log.len;
+	oc.metrics = metrics.len ? metrics.ptr : NULL;
+	oc.metrics_len = metrics.len;
+	oc.watcher = log.len ? treqs_log_watch(log.ptr, log.len) : NULL;
+	oc.message = message;
+	if (st->state == TREQS_JOB_SUCCEEDED && !message) {
+		oc.outcome = "succeeded";
+		oc.action = "archive";
+		oc.watcher = NULL;
+	} else if ((st->state == TREQS_JOB_CANCELLED || (message && !strcmp(message, "cancelled by treqs cancel"))) &&
+		   !oc.watcher) {
+		oc.outcome = "cancelled";
+		oc.action = "cancel";
+	} else {
+		oc.outcome = "failed";
+		oc.action = "fail";
+	}
+	ret = write_archive(r, id, l, &oc);
+	treqs_buf_free(&log);
+	treqs_buf_free(&metrics);
+	free(dest);
+	free(mpath);
+	return ret;
+}
+
+/* Records the launch (L1) with job "driver:id" on top of the lock. */
+static int record_launch(struct runner *r, const char *id, struct lock *l, const char *job, const char *test_job)
+{
+	git_oid commit;
+	int ret;
+
+	if ((ret = lock_commit(r, &commit, id, &l->tip, l->digest, job, test_job)) < 0)
+		return ret;
+	if ((ret = publish_lock(r, id, &commit, &l->tip)) < 0)
+		return ret;
+	git_oid_cpy(&l->tip, &commit);
+	free(l->job);
+	l->job = xstrdup(job);
+	return 0;
+}
+
+static json_t *test_summary(const char *job, const struct treqs_job_status *st)
+{
+	return json_pack("{s:s, s:s, s:o, s:f}", "job", job, "state", treqs_job_state_name(st->state), "exit_status",
+			 st->exit_code >= 0 ? json_integer(st->exit_code) : json_null(), "duration_seconds",
+			 st->end_time > st->start_time ? st->end_time - st->start_time : 0.0);
+}
+
+/* Waits for a job to end (the test run), with progress on a terminal. */
+static int wait_job(struct runner *r, const char *id, struct treqs_driver *d, const char *job_id,
+		    struct treqs_job_status *st)
+{
+	double started = now(), last = 0;
+	int ret;
+
+	for (;;) {
+		if ((ret = d->ops->poll(d, job_id, st)) < 0)
+			return ret;
+		if (treqs_job_state_final(st->state))
+			return 0;
+		if (r->o->progress && now() - last >= 5) {
+			fprintf(stderr, "treqs: %s: test run %s %s, %.0f s\n", id, job_id, treqs_job_state_name(st->state),
+				now() - started);
+			last = now();
+		}
+		sleep_s(r->o->poll_interval > 0 ? r->o->poll_interval : 1);
+	}
+}
+
+/* The lock is ours (or was abandoned) and records no job: start it. */
+static int launch(struct runner *r, const char *id, struct lock *l)
+{
+	struct spec_store full, test;
+	struct treqs_driver *d = NULL;
+	const char *dname = driver_for(r, l->tr);
+	char *job_id = NULL, *job = NULL, *test_job = NULL;
+	int ret, attached;
+
+	memset(&full, 0, sizeof(full));
+	memset(&test, 0, sizeof(test));
+	if ((ret = get_driver(r, dname, &d)) < 0)
+		goto out;
+	if (l->tr->test_minutes > 0) {
+		struct treqs_job_status st;
+		if ((ret = build_spec(r, &test, id, l, 1)) < 0 || (ret = start_job(d, &test.spec, &job_id, &attached)) < 0)
+			goto out;
+		say(r, "%s: test run %s %s:%s", id, attached ? "re-attached" : "started", dname, job_id);
+		if ((ret = wait_job(r, id, d, job_id, &st)) < 0)
+			goto out;
+		if (st.state != TREQS_JOB_SUCCEEDED) {
+			json_t *ts = test_summary(job_id, &st);
+			char *msg = xasprintf("the test run %s (%s); the full run was not launched",
+					      treqs_job_state_name(st.state), st.detail[0] ? st.detail : "no detail");
+			job = xasprintf("%s:%s", dname, job_id);
+			if ((ret = record_launch(r, id, l, job, NULL)) == 0)
+				ret = finish(r, id, l, d, job_id, &st, ts, msg);
+			json_decref(ts);
+			free(msg);
+			goto out;
+		}
+		say(r, "%s: test run passed", id);
+		test_job = xasprintf("%s:%s", dname, job_id);
+		free(job_id);
+		job_id = NULL;
+	}
+	if ((ret = build_spec(r, &full, id, l, 0)) < 0 || (ret = start_job(d, &full.spec, &job_id, &attached)) < 0)
+		goto out;
+	job = xasprintf("%s:%s", dname, job_id);
+	if ((ret = record_launch(r, id, l, job, test_job)) < 0)
+		goto out;
+	say(r, "%s: %s %s", id, attached ? "re-attached to" : "launched", job);
+	r->busy = 1;
+out:
+	spec_clear(&full);
+	spec_clear(&test);
+	free(job_id);
+	free(job);
+	free(test_job);
+	return ret;
+}
+
+/* A lock with a job: poll it, stop it if a watcher fires, archive it when over. */
+static int follow(struct runner *r, const char *id, struct lock *l)
+{
+	struct treqs_driver *d = NULL;
+	struct treqs_job_status st;
+	char *dname = NULL;
+	const char *job_id;
+	int ret;
+
+	if ((ret = split_job(l->job, &dname, &job_id)) < 0)
+		return ret;
+	if ((ret = get_driver(r, dname, &d)) < 0)
+		goto out;
+	ret = d->ops->poll(d, job_id, &st);
+	if (ret == TREQS_ENOTFOUND) {
+		memset(&st, 0, sizeof(st));
+		st.state = TREQS_JOB_LOST;
+		st.exit_code = -1;
+		snprintf(st.detail, sizeof(st.detail), "the %s driver does not know job %s (%s)", dname, job_id,
+			 treqs_error_msg());
+		treqs_error_clear();
+		ret = 0;
+	}
+	if (ret < 0)
+		goto out;
+	if (!treqs_job_state_final(st.state)) {
+		struct treqs_buf log = TREQS_BUF_INIT;
+		const char *w;
+		d->ops->logs(d, job_id, 16 * 1024, &log);
+		if ((w = treqs_log_watch(treqs_buf_cstr(&log), log.len))) {
+			say(r, "%s: the %s watcher fired; stopping %s", id, w, l->job);
+			d->ops->cancel(d, job_id);
+		}
+		treqs_buf_free(&log);
+		r->busy = 1;
+		if (r->o->progress)
+			fprintf(stderr, "treqs: %s: %s %s%s\n", id, l->job, treqs_job_state_name(st.state),
+				st.start_time > 0 ? "" : " (waiting to start)");
+		goto out;
+	}
+	{
+		json_t *ts = NULL;
+		char *tdname = NULL;
+		const char *tjob;
+		struct treqs_driver *td = NULL;
+		struct treqs_job_status tst;
+
+		if (l->test_job && split_job(l->test_job, &tdname, &tjob) == 0 && get_driver(r, tdname, &td) == 0 &&
+		    td->ops->poll(td, tjob, &tst) == 0)
+			ts = test_summary(tjob, &tst);
+		treqs_error_clear();
+		ret = finish(r, id, l, d, job_id, &st, ts, st.state == TREQS_JOB_LOST ? st.detail : NULL);
+		json_decref(ts);
+		free(tdname);
+	}
+out:
+	free(dname);
+	return ret;
+}
+
+static int take_lock(struct runner *r, const char *id, const struct treqs_status *st, struct lock *l)
+{
+	git_oid commit;
+	int ret;
+
+	if ((ret = lock_commit(r, &commit, id, &st->head, st->digest, NULL, NULL)) < 0)
+		return ret;
+	if ((ret = publish_lock(r, id, &commit, NULL)) < 0)
+		return ret;
+	return lock_read(r, l, id, &commit);
+}
+
+static int wanted(struct runner *r, const char *id)
+{
+	return !r->o->ids || treqs_strv_contains(r->o->ids, id);
+}
+
+static void one_pass(struct runner *r)
+{
+	struct treqs_catalog *cat = NULL;
+	size_t i;
+	int ret;
+
+	r->busy = 0;
+	if (r->clone && (ret = fetch(r)) < 0) {
+		fail(r, "fetch", ret);
+		return;
+	}
+	treqs_ctx_free(r->ctx);
+	r->ctx = NULL;
+	if ((ret = treqs_ctx_open(&r->ctx, r->repo)) < 0 || (ret = treqs_catalog_scan(&cat, r->repo, r->ctx->cfg)) < 0) {
+		fail(r, "exec", ret);
+		return;
+	}
+	for (i = 0; i < cat->n; i++) {
+		const struct treqs_entry *e = &cat->v[i];
+		struct treqs_status st;
+		struct lock l;
+
+		if (!wanted(r, e->id))
+			continue;
+		memset(&l, 0, sizeof(l));
+		if ((ret = treqs_state_derive(&st, r->ctx, e)) < 0) {
+			fail(r, e->id, ret);
+			continue;
+		}
+		if (st.state == TREQS_STATE_APPROVED && r->o->launch) {
+			if (r->o->dry_run) {
+				say(r, "%s: would launch (approved, content %.7s)", e->id, st.digest);
+			} else if ((ret = take_lock(r, e->id, &st, &l)) == TREQS_ECONFLICT) {
+				say(r, "%s: another runner took it", e->id);
+				treqs_error_clear();
+			} else if (ret < 0) {
+				fail(r, e->id, ret);
+			} else if ((ret = launch(r, e->id, &l)) < 0) {
+				fail(r, e->id, ret);
+			}
+		} else if (st.state == TREQS_STATE_RUNNING) {
+			if ((ret = lock_read(r, &l, e->id, &st.lock)) < 0)
+				fail(r, e->id, ret);
+			else if (r->o->dry_run)
+				say(r, "%s: would %s", e->id, l.job ? "follow its job" : "launch it (locked, no job recorded)");
+			else if (!l.job) {
+				/* a runner took the lock and stopped before recording its job */
+				if (r->o->launch && (ret = launch(r, e->id, &l)) < 0)
+					fail(r, e->id, ret);
+			} else if ((ret = follow(r, e->id, &l)) < 0) {
+				fail(r, e->id, ret);
+			}
+		} else if (r->o->ids && st.state != TREQS_STATE_ARCHIVED && st.state != TREQS_STATE_FAILED &&
+			   st.state != TREQS_STATE_CANCELLED) {
+			say(r, "%s: not launched: it is %s", e->id, treqs_state_name(st.state));
+			if (!r->err)
+				r->err = TREQS_EPOLICY;
+		}
+		lock_clear(&l);
+		treqs_status_clear(&st);
+	}
+	if (r->o->ids) {
+		for (i = 0; i < r->o->ids->n; i++)
+			if (!treqs_catalog_find(cat, r->o->ids->v[i])) {
+				fprintf(stderr, "treqs: %s: no such TR\n", r->o->ids->v[i]);
+				if (!r->err)
+					r->err = TREQS_ENOTFOUND;
+			}
+	}
+	treqs_catalog_free(cat);
+}
+
+void treqs_exec_default_env(git_repository *repo)
+{
+	const char *env = getenv("TREQS_JOBS_DIR");
+
+	if (!env || !*env) {
+		char *dir = xasprintf("%streqs/jobs", git_repository_path(repo));
+		setenv("TREQS_JOBS_DIR", dir, 1);
+		free(dir);
+	}
+}
+
+static int runner_init(struct runner *r, git_repository *repo, const struct treqs_exec_opts *o, FILE *out)
+{
+	git_remote *rem = NULL;
+
+	memset(r, 0, sizeof(*r));
+	r->repo = repo;
+	r->o = o;
+	r->out = out;
+	if (treqs_ctx_open(&r->ctx, repo) < 0)
+		return treqs_error_code();
+	r->remote = xstrdup(r->ctx->cfg->remote);
+	r->clone = !git_repository_is_bare(repo) && git_remote_lookup(&rem, repo, r->remote) == 0;
+	git_remote_free(rem);
+	treqs_error_clear();
+	treqs_exec_default_env(repo);
+	r->jobs_root = xstrdup(getenv("TREQS_JOBS_DIR"));
+	r->sign = treqs_sign_configured(repo);
+	if (r->ctx->cfg->require_signed_exec && !r->sign)
+		return treqs_error(TREQS_EENV, "config.yaml requires signed launch and archive commits "
+					       "(exec.require_signed) but this runner has no signing key (user.signingkey)");
+	return 0;
+}
+
+static void runner_clear(struct runner *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->ndrivers; i++) {
+		treqs_driver_close(r->drivers[i].d);
+		free(r->drivers[i].name);
+	}
+	treqs_ctx_free(r->ctx);
+	free(r->jobs_root);
+	free(r->remote);
+}
+
+int treqs_exec(git_repository *repo, const struct treqs_exec_opts *o, FILE *out)
+{
+	struct runner r;
+	int ret;
+
+	if ((ret = runner_init(&r, repo, o, out)) < 0) {
+		runner_clear(&r);
+		return ret;
+	}
+	for (;;) {
+		one_pass(&r);
+		if (!o->wait || !r.busy || o->dry_run)
+			break;
+		sleep_s(o->poll_interval > 0 ? o->poll_interval : 1);
+	}
+	ret = r.err;
+	runner_clear(&r);
+	if (ret < 0 && !*treqs_error_msg())
+		treqs_error(ret, "some TRs could not be handled");
+	return ret;
+}
+
+int treqs_exec_cancel(git_repository *repo, const char *id, FILE *out)
+{
+	struct treqs_exec_opts o;
+	struct runner r;
+	struct treqs_catalog *cat = NULL;
+	const struct treqs_entry *e;
+	struct treqs_status st;
+	struct lock l;
+	struct treqs_driver *d = NULL;
+	char *dname = NULL;
+	const char *job_id;
+	int ret, i;
+
+	memset(&o, 0, sizeof(o));
+	memset(&st, 0, sizeof(st));
+	memset(&l, 0, sizeof(l));
+	if ((ret = runner_init(&r, repo, &o, out)) < 0)
+		goto out;
+	if (r.clone && (ret = fetch(&r)) < 0)
+		goto out;
+	treqs_ctx_free(r.ctx);
+	r.ctx = NULL;
+	if ((ret = treqs_ctx_open(&r.ctx, repo)) < 0 || (ret = treqs_catalog_scan(&cat, repo, r.ctx->cfg)) < 0)
+		goto out;
+	if (!(e = treqs_catalog_find(cat, id))) {
+		ret = treqs_error(TREQS_ENOTFOUND, "no TR '%s'", id);
+		goto out;
+	}
+	if ((ret = treqs_state_derive(&st, r.ctx, e)) < 0)
+		goto out;
+	if (st.state != TREQS_STATE_RUNNING) {
+		ret = treqs_error(TREQS_EINVALID, "%s is %s, not running; nothing to cancel", id, treqs_state_name(st.state));
+		goto out;
+	}
+	if ((ret = lock_read(&r, &l, id, &st.lock)) < 0)
+		goto out;
+	if (!l.job) {
+		ret = treqs_error(TREQS_ECONFLICT, "%s is being launched right now; try again in a moment", id);
+		goto out;
+	}
+	if ((ret = split_job(l.job, &dname, &job_id)) < 0 || (ret = get_driver(&r, dname, &d)) < 0)
+		goto out;
+	if ((ret = d->ops->cancel(d, job_id)) < 0)
+		goto out;
+	say(&r, "%s: cancelling %s", id, l.job);
+	for (i = 0; i < 300; i++) {
+		struct treqs_job_status js;
+		if ((ret = d->ops->poll(d, job_id, &js)) < 0)
+			goto out;
+		if (treqs_job_state_final(js.state)) {
+			/* a job that finished before the cancel reached it keeps its result */
+			ret = finish(&r, id, &l, d, job_id, &js, NULL,
+				     js.state == TREQS_JOB_SUCCEEDED ? NULL : "cancelled by treqs cancel");
+			goto out;
+		}
+		sleep_s(0.2);
+	}
+	ret = treqs_error(TREQS_EENV, "%s did not stop within a minute; run treqs cancel again", l.job);
+out:
+	lock_clear(&l);
+	treqs_status_clear(&st);
+	treqs_catalog_free(cat);
+	free(dname);
+	runner_clear(&r);
+	return ret;
+}
