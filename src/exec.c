@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -915,6 +916,39 @@ static int take_lock(struct runner *r, const char *id, const struct treqs_status
 	return lock_read(r, l, id, &commit);
 }
 
+/*
+ * Whether a lock without a launch record was abandoned: its runner is a
+ * process of this machine that is gone, or it is older than the lock
+ * timeout (exec.lock_timeout_seconds, default 600).  Otherwise its runner
+ * is presumably still starting the job, and taking over would launch it
+ * twice.  why receives who holds it.
+ */
+static int lock_abandoned(struct runner *r, const struct lock *l, char *why, size_t n)
+{
+	git_commit *c = NULL;
+	const char *msg, *p;
+	char host[256] = "";
+	long pid = 0;
+	double age = 0, timeout = 600;
+	const struct treqs_ynode *exec = r->ctx->cfg->doc ? treqs_ymap_get(r->ctx->cfg->doc->root, "exec", NULL) : NULL;
+	int abandoned = 0;
+
+	timeout = treqs_driver_conf_num(exec, "lock_timeout_seconds", timeout);
+	if (git_commit_lookup(&c, r->repo, &l->tip) < 0)
+		return 0;
+	msg = git_commit_message(c);
+	age = now() - (double)git_commit_time(c);
+	if ((p = strstr(msg, "Taken by ")))
+		sscanf(p, "Taken by %255s (pid %ld)", host, &pid);
+	snprintf(why, n, "%s (pid %ld), %.0f s ago", host[0] ? host : "another runner", pid, age);
+	if (age > timeout)
+		abandoned = 1;
+	else if (!strcmp(host, hostname()) && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+		abandoned = 1;
+	git_commit_free(c);
+	return abandoned;
+}
+
 static int wanted(struct runner *r, const char *id)
 {
 	return !r->o->ids || treqs_strv_contains(r->o->ids, id);
@@ -966,8 +1000,11 @@ static void one_pass(struct runner *r)
 			else if (r->o->dry_run)
 				say(r, "%s: would %s", e->id, l.job ? "follow its job" : "launch it (locked, no job recorded)");
 			else if (!l.job) {
-				/* a runner took the lock and stopped before recording its job */
-				if (r->o->launch && (ret = launch(r, e->id, &l)) < 0)
+				/* a runner took the lock and has not recorded its job (yet?) */
+				char why[256];
+				if (!lock_abandoned(r, &l, why, sizeof(why)))
+					say(r, "%s: being launched by %s", e->id, why);
+				else if (r->o->launch && (ret = launch(r, e->id, &l)) < 0)
 					fail(r, e->id, ret);
 			} else if ((ret = follow(r, e->id, &l)) < 0) {
 				fail(r, e->id, ret);
@@ -1019,6 +1056,20 @@ static int runner_init(struct runner *r, git_repository *repo, const struct treq
 	treqs_error_clear();
 	treqs_exec_default_env(repo);
 	r->jobs_root = xstrdup(getenv("TREQS_JOBS_DIR"));
+	{
+		/* a server's hook often runs without a git identity: name the runner */
+		git_signature *sig = NULL;
+		if (treqs_signature(&sig, repo, 1) < 0) {
+			char *email = xasprintf("treqs@%s", hostname());
+			setenv("GIT_AUTHOR_NAME", "treqs runner", 0);
+			setenv("GIT_COMMITTER_NAME", "treqs runner", 0);
+			setenv("GIT_AUTHOR_EMAIL", email, 0);
+			setenv("GIT_COMMITTER_EMAIL", email, 0);
+			free(email);
+			treqs_error_clear();
+		}
+		git_signature_free(sig);
+	}
 	r->sign = treqs_sign_configured(repo);
 	if (r->ctx->cfg->require_signed_exec && !r->sign)
 		return treqs_error(TREQS_EENV, "config.yaml requires signed launch and archive commits "

@@ -58,7 +58,7 @@ int treqs_cmd_run(struct treqs_cmd *cmd)
 	int inp[2] = {-1, -1}, outp[2] = {-1, -1}, errp[2] = {-1, -1}, execp[2] = {-1, -1};
 	char **env = NULL;
 	pid_t pid;
-	int st, ret = 0, exec_errno = 0;
+	int st = 0, ret = 0, failure[2] = {0, 0};
 	size_t inoff = 0;
 	double deadline = cmd->timeout > 0 ? now_s() + cmd->timeout : 0;
 	struct sigaction ign, old;
@@ -87,7 +87,8 @@ int treqs_cmd_run(struct treqs_cmd *cmd)
 		goto out;
 	}
 	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
+		/* close-on-exec: the program gets it as fd 0 at most, not as a stray extra */
+		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 		signal(SIGPIPE, SIG_DFL);
 		if (!cmd->tty) {
@@ -100,9 +101,10 @@ int treqs_cmd_run(struct treqs_cmd *cmd)
 			if (cmd->capture_out)
 				dup2(outp[1], 1);
 		}
+		/* tell the parent which step failed and why: {1, errno} chdir, {2, errno} exec */
 		if (cmd->dir && chdir(cmd->dir) < 0) {
-			int e = errno;
-			if (write(execp[1], &e, sizeof(e)) < 0)
+			int f[2] = {1, errno};
+			if (write(execp[1], f, sizeof(f)) < 0)
 				_exit(127);
 			_exit(127);
 		}
@@ -111,8 +113,8 @@ int treqs_cmd_run(struct treqs_cmd *cmd)
 		else
 			execvp(cmd->argv[0], (char *const *)cmd->argv);
 		{
-			int e = errno;
-			if (write(execp[1], &e, sizeof(e)) < 0)
+			int f[2] = {2, errno};
+			if (write(execp[1], f, sizeof(f)) < 0)
 				_exit(127);
 		}
 		_exit(127);
@@ -125,8 +127,8 @@ int treqs_cmd_run(struct treqs_cmd *cmd)
 		close(outp[1]), outp[1] = -1;
 	if (errp[1] >= 0)
 		close(errp[1]), errp[1] = -1;
-	if (read(execp[0], &exec_errno, sizeof(exec_errno)) != sizeof(exec_errno))
-		exec_errno = 0;
+	if (read(execp[0], failure, sizeof(failure)) != sizeof(failure))
+		failure[0] = 0;
 	if (inp[1] >= 0 && cmd->inlen == 0)
 		close(inp[1]), inp[1] = -1;
 	if (inp[1] >= 0)
@@ -181,16 +183,43 @@ int treqs_cmd_run(struct treqs_cmd *cmd)
 			}
 		}
 	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	/*
+	 * The pipes are closed but the child may run on: it closed its output,
+	 * or nothing was captured.  The time limit holds until it exits, so
+	 * wait without blocking while there is a deadline to keep.
+	 */
+	for (;;) {
+		int timed = deadline && !cmd->timed_out;
+		pid_t r = waitpid(pid, &st, timed ? WNOHANG : 0);
+
+		if (r == pid)
+			break;
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = treqs_error_errno(TREQS_EENV, "unable to wait for '%s'", cmd->argv[0]);
+			st = 0;
+			break;
+		}
+		if (now_s() >= deadline) {
+			cmd->timed_out = 1;
+			kill(pid, SIGKILL);
+		} else {
+			struct timespec ts = {0, 10 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
+	}
 	sigaction(SIGPIPE, &old, NULL);
 	if (WIFEXITED(st))
 		cmd->status = WEXITSTATUS(st);
 	else if (WIFSIGNALED(st))
 		cmd->status = 128 + WTERMSIG(st);
-	if (exec_errno) {
-		errno = exec_errno;
-		ret = treqs_error_errno(TREQS_EENV, "unable to run '%s'", cmd->argv[0]);
+	if (failure[0]) {
+		errno = failure[1];
+		if (failure[0] == 1)
+			ret = treqs_error_errno(TREQS_EENV, "unable to run '%s' in '%s'", cmd->argv[0], cmd->dir);
+		else
+			ret = treqs_error_errno(TREQS_EENV, "unable to run '%s'", cmd->argv[0]);
 		cmd->status = 127;
 	}
 out:

@@ -64,6 +64,68 @@ static void archive_outcome(struct treqs_status *st, struct treqs_ctx *ctx, cons
 	treqs_buf_free(&b);
 }
 
+/*
+ * An archived TR's story: the commits the archive commit brought in
+ * through its second parent (the launch records, and through them the TR
+ * branch), and the archive commit itself.
+ */
+static int archived_history(struct treqs_status *st, struct treqs_ctx *ctx, const char *id)
+{
+	struct treqs_history_opts ho;
+	git_commit *a = NULL, *c = NULL;
+	git_oid cur, hide;
+	char *path = xasprintf("%s/%s.yaml", TREQS_REQUESTS_DIR, id);
+	int ret = 0, found = 0;
+
+	/* find the commit on the protected branch that added the archive */
+	git_oid_cpy(&cur, &st->archive_commit);
+	while (git_commit_lookup(&c, ctx->repo, &cur) == 0) {
+		char *tid = treqs_trailer_get(git_commit_message(c), "TReqs-Id");
+		int match = tid && !strcmp(tid, id) && git_commit_parentcount(c) == 2;
+		free(tid);
+		if (match) {
+			a = c;
+			found = 1;
+			break;
+		}
+		if (git_commit_parentcount(c) == 0)
+			break;
+		git_oid_cpy(&cur, git_commit_parent_id(c, 0));
+		git_commit_free(c);
+		c = NULL;
+	}
+	if (!found) {
+		git_commit_free(c);
+		free(path);
+		return 0;
+	}
+	git_oid_cpy(&hide, git_commit_parent_id(a, 0));
+	memset(&ho, 0, sizeof(ho));
+	ho.head = git_commit_id(a);
+	ho.hide = &hide;
+	ho.path = path;
+	ho.allowed_signers = treqs_buf_cstr(&ctx->signers);
+	ho.allowed_signers_len = ctx->signers.len;
+	git_oid_cpy(&st->head, git_commit_id(a));
+	st->has_head = 1;
+	if ((ret = treqs_history_load(&st->history, ctx->repo, id, &ho)) == 0) {
+		struct treqs_policy_result p;
+		const char *digest = NULL;
+		size_t i;
+		/* the approvals that let it run: the content the lock named */
+		for (i = 0; i < st->history.n; i++)
+			if (st->history.v[i].action == TREQS_ACT_LAUNCH && st->history.v[i].digest)
+				digest = st->history.v[i].digest;
+		treqs_policy_eval(&p, ctx->cfg, st->tr, digest ? digest : st->digest, &st->history);
+		st->policy = p;
+		/* the archive holds what is true now; the policy's state is history */
+		treqs_strv_free(&st->policy.notes);
+	}
+	git_commit_free(a);
+	free(path);
+	return ret;
+}
+
 /* The lock commit's TReqs-Job. */
 static void lock_job(struct treqs_status *st, struct treqs_ctx *ctx)
 {
@@ -120,7 +182,7 @@ int treqs_state_derive(struct treqs_status *st, struct treqs_ctx *ctx, const str
 	load_file(st, ctx, st->loc);
 	if (arch) {
 		archive_outcome(st, ctx, arch, e->id);
-		return 0;
+		return archived_history(st, ctx, e->id);
 	}
 	for (i = 0; i < e->nlocs; i++)
 		if (e->locs[i].where == TREQS_AT_OWN_REMOTE || e->locs[i].where == TREQS_AT_OTHER_REMOTE ||

@@ -137,7 +137,7 @@ int cmd_log(int argc, char **argv)
 		}
 		printf("%s  %-15s  %-28s  %.7s%s\n", when, treqs_action_name(x->action), x->author_email,
 		       git_oid_tostr_s(&x->commit), sig);
-		if (x->verified_done && !x->verify.valid && x->verify.detail)
+		if (x->verified_done && x->verify.signed_ && !x->verify.valid && x->verify.detail)
 			printf("    (%s)\n", x->verify.detail);
 		if (x->job)
 			printf("    job %s\n", x->job);
