@@ -8,6 +8,7 @@
 
 #include "treqs/config.h"
 #include "treqs/repo.h"
+#include "treqs/state.h"
 
 int treqs_ctx_open(struct treqs_ctx **out, git_repository *repo)
 {
@@ -35,6 +36,7 @@ void treqs_ctx_free(struct treqs_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	treqs_ledger_free(ctx->ledger);
 	treqs_config_free(ctx->cfg);
 	free(ctx->protected_ref);
 	treqs_buf_free(&ctx->signers);

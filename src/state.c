@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "treqs/config.h"
 #include "treqs/repo.h"
@@ -157,8 +158,146 @@ static int review_state(struct treqs_status *st, struct treqs_ctx *ctx, const ch
 	return 0;
 }
 
+/* ---- budgets ---- */
+
+struct ledger_item {
+	char *id, *team;
+	long month;        /* year * 100 + month, UTC */
+	git_time_t when;   /* approval time */
+	double amount;     /* actual cost when archived, else the estimate */
+};
+
+struct treqs_ledger {
+	struct ledger_item *v;
+	size_t n, cap;
+};
+
+void treqs_ledger_free(struct treqs_ledger *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].id);
+		free(l->v[i].team);
+	}
+	free(l->v);
+	free(l);
+}
+
+static long month_of(git_time_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	return (long)(tm.tm_year + 1900) * 100 + tm.tm_mon + 1;
+}
+
+static const struct treqs_budget *budget_of(const struct treqs_config *cfg, const char *team)
+{
+	size_t i;
+
+	for (i = 0; team && i < cfg->nbudgets; i++)
+		if (!strcmp(cfg->budgets[i].team, team))
+			return &cfg->budgets[i];
+	return NULL;
+}
+
+static double archived_cost(struct treqs_ctx *ctx, const struct treqs_status *st, const char *id)
+{
+	struct treqs_buf b = TREQS_BUF_INIT;
+	char *path = xasprintf("%s/%s/result.json", TREQS_ARCHIVE_DIR, id);
+	json_t *j = NULL, *c;
+	double v = st->tr && st->tr->cost >= 0 ? st->tr->cost : 0;
+
+	if (treqs_repo_read(&b, NULL, ctx->repo, git_oid_tostr_s(&st->archive_commit), path) == 0 &&
+	    (j = json_loadb(treqs_buf_cstr(&b), b.len, 0, NULL)) && json_is_number(c = json_object_get(j, "cost_actual_usd")))
+		v = json_number_value(c);
+	treqs_error_clear();
+	json_decref(j);
+	treqs_buf_free(&b);
+	free(path);
+	return v;
+}
+
+/* Every TR of a team with a budget that was approved (or ran), from one scan. */
+static int build_ledger(struct treqs_ctx *ctx)
+{
+	struct treqs_catalog *cat = NULL;
+	size_t i;
+	int ret;
+
+	ctx->ledger = xcalloc(1, sizeof(*ctx->ledger));
+	if ((ret = treqs_catalog_scan(&cat, ctx->repo, ctx->cfg)) < 0)
+		return ret;
+	ctx->building_ledger = 1;
+	for (i = 0; i < cat->n; i++) {
+		struct treqs_status st;
+		struct ledger_item *it;
+
+		if (treqs_state_derive(&st, ctx, &cat->v[i]) < 0) {
+			treqs_error_clear();
+			continue;
+		}
+		if (st.tr && budget_of(ctx->cfg, st.tr->team) &&
+		    (st.state == TREQS_STATE_APPROVED || st.state == TREQS_STATE_RUNNING || st.state == TREQS_STATE_ARCHIVED ||
+		     st.state == TREQS_STATE_FAILED || st.state == TREQS_STATE_CANCELLED)) {
+			xgrow(&ctx->ledger->v, &ctx->ledger->cap, ctx->ledger->n + 1, sizeof(*ctx->ledger->v));
+			it = &ctx->ledger->v[ctx->ledger->n++];
+			it->id = xstrdup(cat->v[i].id);
+			it->team = xstrdup(st.tr->team);
+			it->when = st.policy.approved_at;
+			it->month = month_of(it->when);
+			it->amount = st.state == TREQS_STATE_APPROVED || st.state == TREQS_STATE_RUNNING
+					     ? (st.tr->cost >= 0 ? st.tr->cost : 0)
+					     : archived_cost(ctx, &st, cat->v[i].id);
+		}
+		treqs_status_clear(&st);
+	}
+	ctx->building_ledger = 0;
+	treqs_catalog_free(cat);
+	return 0;
+}
+
+/* An approved TR over its team's monthly budget stays in review. */
+static void apply_budget(struct treqs_status *st, struct treqs_ctx *ctx, const char *id)
+{
+	const struct treqs_budget *b;
+	double spent = 0;
+	long month;
+	size_t i;
+
+	if (st->state != TREQS_STATE_APPROVED || ctx->building_ledger || !st->tr ||
+	    !(b = budget_of(ctx->cfg, st->tr->team)))
+		return;
+	if (!ctx->ledger && build_ledger(ctx) < 0) {
+		treqs_error_clear();
+		return;
+	}
+	month = month_of(st->policy.approved_at);
+	for (i = 0; i < ctx->ledger->n; i++) {
+		const struct ledger_item *it = &ctx->ledger->v[i];
+		if (strcmp(it->team, st->tr->team) || it->month != month || !strcmp(it->id, id))
+			continue;
+		if (it->when < st->policy.approved_at || (it->when == st->policy.approved_at && strcmp(it->id, id) < 0))
+			spent += it->amount;
+	}
+	if (spent + (st->tr->cost > 0 ? st->tr->cost : 0) > b->monthly_usd + 0.005) {
+		st->state = TREQS_STATE_REVIEW;
+		st->policy.state = TREQS_STATE_REVIEW;
+		treqs_strv_push_owned(&st->policy.notes,
+				      xasprintf("over the %s team's monthly budget: %.2f of %.2f USD already committed in "
+						"%04ld-%02ld, and this TR's estimate is %.2f USD",
+						st->tr->team, spent, b->monthly_usd, month / 100, month % 100,
+						st->tr->cost > 0 ? st->tr->cost : 0));
+	}
+}
+
 static void lock_state(struct treqs_status *st, struct treqs_ctx *ctx, const char *id)
 {
+	apply_budget(st, ctx, id);
 	if (st->state == TREQS_STATE_APPROVED && treqs_lock_lookup(&st->lock, ctx->repo, ctx->cfg, id)) {
 		st->locked = 1;
 		st->state = TREQS_STATE_RUNNING;

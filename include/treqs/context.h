@@ -12,6 +12,7 @@
 #include "treqs/common.h"
 
 struct treqs_config;
+struct treqs_ledger;
 
 struct treqs_ctx {
 	git_repository *repo;       /* borrowed */
@@ -21,6 +22,9 @@ struct treqs_ctx {
 	int has_protected;
 	struct treqs_buf signers;   /* allowed_signers text from the protected branch ("" if none) */
 	struct treqs_diags diags;   /* problems in the trusted config */
+	/* budgets (state.c): what each team spent, built on first need */
+	struct treqs_ledger *ledger;
+	int building_ledger;
 };
 
 /* Loads the context for repo.  Never fails for missing files (defaults). */

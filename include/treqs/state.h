@@ -8,7 +8,12 @@
  *                                  .treqs/archive/ID/ (outcome from result.json)
  *   running      approved, and the launch lock refs/treqs/locks/ID exists
  *   approved / changes-requested / rejected
- *                the policy (policy.h) over the TR branch's history
+ *                the policy (policy.h) over the TR branch's history;
+ *                an approved TR of a team with a monthly budget
+ *                (policy.budgets) stays in review when the team's spend in
+ *                the month of its approval (actual costs of archived runs,
+ *                estimates of approved ones, in order of approval) leaves
+ *                no room for its estimate
  *   review       the TR branch is published (a remote-tracking branch, or
  *                a branch of a bare repository)
  *   draft        only a local branch has it
@@ -53,6 +58,9 @@ int treqs_state_derive_branch(struct treqs_status *out, struct treqs_ctx *ctx, c
 /* Derives the state of catalog entry e.  *out is cleared with treqs_status_clear(). */
 int treqs_state_derive(struct treqs_status *out, struct treqs_ctx *ctx, const struct treqs_entry *e);
 void treqs_status_clear(struct treqs_status *st);
+
+/* Frees the budget ledger a context built (NULL is fine). */
+void treqs_ledger_free(struct treqs_ledger *l);
 
 /* The lock ref of id, in this repository or as fetched from the remote. */
 int treqs_lock_lookup(git_oid *out, git_repository *repo, const struct treqs_config *cfg, const char *id);
