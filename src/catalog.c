@@ -230,7 +230,7 @@ static void scan_ref(struct scan *s, const char *name, int phase)
 	git_commit *commit = NULL;
 	git_tree *tree = NULL;
 	const char *id;
-	int remote, is_protected;
+	int remote = 0, is_protected;
 
 	is_protected = !strcmp(name, s->protected_local) || !strcmp(name, s->protected_remote);
 	id = own_branch_id(name, &remote);

@@ -850,7 +850,7 @@ static int follow(struct runner *r, const char *id, struct lock *l)
 	struct treqs_driver *d = NULL;
 	struct treqs_job_status st;
 	char *dname = NULL;
-	const char *job_id;
+	const char *job_id = NULL;
 	int ret;
 
 	if ((ret = split_job(l->job, &dname, &job_id)) < 0)
@@ -887,7 +887,7 @@ static int follow(struct runner *r, const char *id, struct lock *l)
 	{
 		json_t *ts = NULL;
 		char *tdname = NULL;
-		const char *tjob;
+		const char *tjob = NULL;
 		struct treqs_driver *td = NULL;
 		struct treqs_job_status tst;
 
@@ -1122,7 +1122,7 @@ int treqs_exec_cancel(git_repository *repo, const char *id, FILE *out)
 	struct lock l;
 	struct treqs_driver *d = NULL;
 	char *dname = NULL;
-	const char *job_id;
+	const char *job_id = NULL;
 	int ret, i;
 
 	memset(&o, 0, sizeof(o));
