@@ -10,6 +10,7 @@
 #include "treqs/edit.h"
 #include "treqs/repo.h"
 #include "treqs/tr.h"
+#include "treqs/yaml.h"
 
 static const char *const action_names[] = {
 	[TREQS_ACT_NONE] = "none",
@@ -48,12 +49,49 @@ int treqs_action_is_review(enum treqs_action a)
 	       a == TREQS_ACT_COMMENT;
 }
 
+/*
+ * The text without its status line, when status is a top-level key of a
+ * block mapping alone on its line (how treqs writes it): then a TR whose
+ * status was never written and one whose status the tool wrote have the
+ * same digest.  Returns 0 when it did so.
+ */
+static int drop_status_line(struct treqs_buf *out, const char *buf, size_t len)
+{
+	struct treqs_ydoc *doc = NULL;
+	struct treqs_diags d = TREQS_DIAGS_INIT;
+	struct treqs_ynode *k = NULL, *v;
+	size_t from, to;
+	int ret = -1;
+
+	if (treqs_yaml_parse(&doc, buf, len, "-", NULL, &d) < 0 || !doc->root || doc->root->type != TREQS_YMAP ||
+	    doc->root->style != TREQS_YBLOCK || !(v = treqs_ymap_get(doc->root, "status", &k)) || k->col != 1 ||
+	    v->type != TREQS_YSCALAR || v->start < k->end || v->line != k->line ||
+	    v->style == TREQS_YLITERAL || v->style == TREQS_YFOLDED)
+		goto out;
+	from = treqs_yaml_byte_offset(buf, len, doc->bom, k->start);
+	to = treqs_yaml_byte_offset(buf, len, doc->bom, v->end);
+	while (to < len && buf[to] != '\n')
+		to++;
+	if (to < len)
+		to++;
+	treqs_buf_clear(out);
+	treqs_buf_put(out, buf, from);
+	treqs_buf_put(out, buf + to, len - to);
+	ret = 0;
+out:
+	treqs_ydoc_free(doc);
+	treqs_diags_free(&d);
+	return ret;
+}
+
 int treqs_digest(git_oid *out, const char *buf, size_t len)
 {
 	struct treqs_buf b = TREQS_BUF_INIT;
 	int err;
 
-	if (treqs_edit_blank(&b, buf, len, "status") < 0) {
+	if (drop_status_line(&b, buf, len) == 0)
+		;
+	else if (treqs_edit_blank(&b, buf, len, "status") < 0) {
 		/* not YAML: the bytes themselves are the content */
 		treqs_error_clear();
 		treqs_buf_clear(&b);
@@ -164,6 +202,7 @@ static void event_clear(struct treqs_event *e)
 	free(e->cost_actual);
 	free(e->content_digest);
 	treqs_verify_clear(&e->verify);
+	treqs_strv_free(&e->reviewers);
 }
 
 void treqs_history_clear(struct treqs_history *h)
@@ -192,6 +231,25 @@ static int file_blob(git_oid *out, git_commit *c, const char *path)
 	git_tree_entry_free(e);
 	git_tree_free(tree);
 	return found;
+}
+
+/* The reviewers named in the TR file blob (none when it cannot be read). */
+static void reviewers_at(struct treqs_strv *out, git_repository *repo, const git_oid *blob, const char *path)
+{
+	struct treqs_buf b = TREQS_BUF_INIT;
+	struct treqs_diags diags = TREQS_DIAGS_INIT;
+	struct treqs_tr *tr = NULL;
+	size_t i;
+
+	/* a file with errors elsewhere still names its reviewers */
+	if (treqs_repo_read_blob(&b, repo, blob, TREQS_TR_MAX_BYTES) == 0)
+		treqs_tr_load(&tr, treqs_buf_cstr(&b), b.len, path, NULL, &diags);
+	for (i = 0; tr && i < tr->reviewers.n; i++)
+		treqs_strv_push(out, tr->reviewers.v[i]);
+	treqs_error_clear();
+	treqs_tr_free(tr);
+	treqs_diags_free(&diags);
+	treqs_buf_free(&b);
 }
 
 int treqs_history_load(struct treqs_history *h, git_repository *repo, const char *id,
@@ -272,6 +330,8 @@ int treqs_history_load(struct treqs_history *h, git_repository *repo, const char
 		}
 		if (e->action == TREQS_ACT_NONE && e->content_changed)
 			e->action = TREQS_ACT_EDIT;
+		if (has && (e->action == TREQS_ACT_REQUEST_CHANGES || e->action == TREQS_ACT_REJECT))
+			reviewers_at(&e->reviewers, repo, &blob, h->path);
 		if (opts->allowed_signers && e->action != TREQS_ACT_NONE && e->action != TREQS_ACT_EDIT &&
 		    e->action != TREQS_ACT_NEW) {
 			if ((ret = treqs_verify_commit(&e->verify, repo, &oid, opts->allowed_signers,

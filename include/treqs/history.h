@@ -54,6 +54,12 @@ struct treqs_event {
 	int status_changed;  /* only the status scalar changed */
 	int verified_done;   /* verification was attempted */
 	struct treqs_verify verify;
+	/*
+	 * request-changes and reject: the `reviewers` the TR named in the
+	 * content this review was about (empty when it named none), so that
+	 * an objection outlives its author being dropped from the list.
+	 */
+	struct treqs_strv reviewers;
 };
 
 struct treqs_history {
@@ -85,7 +91,10 @@ void treqs_history_clear(struct treqs_history *h);
 
 /*
  * The content digest (DESIGN section 4): the git blob id of the file with
- * the status scalar's value removed.  Text that is not YAML hashes as is.
+ * the status normalised away: the whole "status: ..." line when status is
+ * a top-level key on a line of its own (so writing a missing status does
+ * not change the digest), else the status scalar's value.  Text that is
+ * not YAML hashes as is.
  */
 int treqs_digest(git_oid *out, const char *buf, size_t len);
 /* The same, for a blob in the repository (cached per blob id in-process). */
