@@ -257,12 +257,16 @@ static int check_tr_commit(struct hc *c, git_commit *commit, void *data)
 				sid, act);
 		} else if (a == TREQS_ACT_UNKNOWN) {
 			problem(c, "%s: commit %s has an unknown TReqs-Action '%s'", t->ref, sid, act);
-		} else if (treqs_action_is_review(a)) {
+		} else if (treqs_action_is_review(a) && a != TREQS_ACT_COMMENT) {
+			/*
+			 * Comments decide nothing, so they are kept signed or not:
+			 * refusing one signed with a key that is not listed would
+			 * only punish people whose git signs every commit (treqs
+			 * log says which comments verify).
+			 */
 			struct treqs_verify v;
 			verify(c, oid, au->email, &v);
-			if (a == TREQS_ACT_COMMENT && !v.signed_)
-				; /* unsigned comments are allowed; they decide nothing */
-			else if (!v.valid)
+			if (!v.valid)
 				problem(c, "%s: commit %s: the %s by %s does not verify against %s on %s: %s", t->ref, sid,
 					act, au->email, TREQS_SIGNERS_PATH, c->ctx->cfg->protected_branch,
 					v.detail ? v.detail : "unknown reason");
@@ -275,6 +279,19 @@ out:
 	free(act);
 	free(sid);
 	return ret;
+}
+
+/* Whether a verified approval in st's history named content edited since. */
+static int approval_voided(const struct treqs_status *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->history.n; i++) {
+		const struct treqs_event *e = &st->history.v[i];
+		if (e->action == TREQS_ACT_APPROVE && e->verify.valid && e->digest && strcmp(e->digest, st->digest))
+			return 1;
+	}
+	return 0;
 }
 
 static void check_tr_branch(struct hc *c, const struct treqs_hook_update *u, const char *id)
@@ -339,7 +356,8 @@ static void check_tr_branch(struct hc *c, const struct treqs_hook_update *u, con
 			problem(c, "%s:%u: status: the file says '%s' but %s is %s%s%s%s", t.file, n ? n->line : 1,
 				st.tr->status_word ? st.tr->status_word : "(none)", id, treqs_state_name(st.state),
 				line.len ? ": " : "", treqs_buf_cstr(&line),
-				st.tr->status == TREQS_STATE_APPROVED && st.state == TREQS_STATE_REVIEW
+				/* the hint only where an edit is what voided an approval */
+				st.tr->status == TREQS_STATE_APPROVED && st.state == TREQS_STATE_REVIEW && approval_voided(&st)
 					? " (an edit voids earlier approvals: write 'status: review' and ask for a new review)"
 					: "");
 		}
@@ -354,7 +372,20 @@ static void check_tr_branch(struct hc *c, const struct treqs_hook_update *u, con
 struct main_push {
 	const char *ref;
 	int bootstrap;
+	git_tree *tip_tree; /* the branch as the push leaves it */
 };
+
+/* Whether id is archived on the protected branch once the push is in. */
+static int archived_after(struct main_push *m, const char *id)
+{
+	char *path = xasprintf("%s/%s/request.yaml", TREQS_ARCHIVE_DIR, id);
+	git_tree_entry *e = NULL;
+	int found = m->tip_tree && git_tree_entry_bypath(&e, m->tip_tree, path) == 0;
+
+	git_tree_entry_free(e);
+	free(path);
+	return found;
+}
 
 /* The value a ref will have after this push (pushed, else current); 0 if none. */
 static int ref_after_push(struct hc *c, const char *name, git_oid *out)
@@ -415,7 +446,7 @@ static int check_main_commit(struct hc *c, git_commit *commit, void *data)
 	struct change *ch = NULL;
 	size_t n = 0, i;
 	int ret, trust_checked = 0, archive_checked = 0;
-	size_t alen = strlen(TREQS_ARCHIVE_DIR "/");
+	size_t alen = strlen(TREQS_ARCHIVE_DIR "/"), rlen = strlen(TREQS_REQUESTS_DIR "/");
 
 	if ((ret = changed_paths(c, commit, &ch, &n)) < 0)
 		goto out;
@@ -438,6 +469,24 @@ static int check_main_commit(struct hc *c, git_commit *commit, void *data)
 				problem(c, "%s: commit %s changes %s; it must be signed by admin %s: %s", m->ref, sid, p,
 					au->email, v.detail ? v.detail : "unknown reason");
 			treqs_verify_clear(&v);
+		} else if (!strncmp(p, TREQS_REQUESTS_DIR "/", rlen) && !m->bootstrap) {
+			/*
+			 * Open TRs live on their branches only.  A TR's history is
+			 * read from its branch minus what the protected branch
+			 * holds, so its commits brought here would hide its
+			 * reviews from the policy (a request for changes, or
+			 * who wrote it).  Archiving brings them along on purpose:
+			 * from then on the archive is what counts.
+			 */
+			char *id = xstrdup(p + rlen), *dot = strrchr(id, '.');
+
+			if (dot && !strcmp(dot, ".yaml"))
+				*dot = '\0';
+			if (!archived_after(m, id))
+				problem(c, "%s: commit %s changes %s; an open TR lives on its branch %s%s only (its "
+					   "commits on %s would hide its reviews from the approval policy)",
+					m->ref, sid, p, TREQS_BRANCH_PREFIX, id, c->ctx->cfg->protected_branch);
+			free(id);
 		} else if (!strncmp(p, TREQS_ARCHIVE_DIR "/", alen)) {
 			char id[64];
 			const char *slash = strchr(p + alen, '/');
@@ -494,13 +543,19 @@ static void check_protected(struct hc *c, const struct treqs_hook_update *u)
 		return;
 	}
 	m.ref = u->ref;
+	m.tip_tree = NULL;
 	/* the first push that brings treqs to the branch sets up the trust files */
 	{
 		git_oid b;
+		git_commit *tip = NULL;
 		m.bootstrap = old_zero || !protected_blob(c, TREQS_CONFIG_PATH, &b);
+		if (git_commit_lookup(&tip, c->repo, &u->new_id) == 0)
+			git_commit_tree(&m.tip_tree, tip);
+		git_commit_free(tip);
 	}
 	if ((ret = each_new_commit(c, &u->new_id, old_zero ? NULL : &u->old_id, NULL, check_main_commit, &m)) < 0)
 		c->err = ret;
+	git_tree_free(m.tip_tree);
 }
 
 /* ---- launch locks ---- */

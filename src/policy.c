@@ -38,6 +38,19 @@ static int in_group(const struct treqs_config *cfg, const char *group, const cha
 	return g && treqs_strv_contains_ci(&g->members, email);
 }
 
+/*
+ * Whether the author of a request-changes or reject was a reviewer: of the
+ * TR as it is, or of the content the objection was about.  Dropping an
+ * objector from `reviewers` must not dismiss the objection.
+ */
+static int objector_was_reviewer(const struct treqs_config *cfg, const struct treqs_strv *reviewers,
+				 const struct treqs_event *e)
+{
+	const struct treqs_strv *then = e->reviewers.n ? &e->reviewers : &cfg->default_reviewers;
+
+	return treqs_strv_contains_ci(reviewers, e->author_email) || treqs_strv_contains_ci(then, e->author_email);
+}
+
 static void short_id(char out[8], const git_oid *id)
 {
 	git_oid_tostr(out, 8, id);
@@ -78,7 +91,8 @@ void treqs_policy_eval(struct treqs_policy_result *out, const struct treqs_confi
 							e->verify.detail ? e->verify.detail : "its signature was not verified"));
 			continue;
 		}
-		if (!treqs_strv_contains_ci(&reviewers, e->author_email)) {
+		if (e->action == TREQS_ACT_APPROVE ? !treqs_strv_contains_ci(&reviewers, e->author_email)
+						   : !objector_was_reviewer(cfg, &reviewers, e)) {
 			treqs_strv_push_owned(&out->notes,
 					      xasprintf("%s by %s (commit %s) does not count: %s is not a reviewer of %s",
 							treqs_action_name(e->action), e->author_email, sid, e->author_email,
@@ -160,10 +174,15 @@ void treqs_policy_eval(struct treqs_policy_result *out, const struct treqs_confi
 		out->state = TREQS_STATE_APPROVED;
 		out->approved_at = out->approvals[out->napprovals - 1].time;
 	} else if (out->napprovals < need) {
-		treqs_strv_push_owned(&out->notes, xasprintf("%zu of %zu approval%s from reviewers (%s%s)", out->napprovals,
+		struct treqs_buf names = TREQS_BUF_INIT;
+
+		/* all of them: the first alone reads as if it were the only one */
+		for (i = 0; i < reviewers.n; i++)
+			treqs_buf_printf(&names, "%s%s", i ? ", " : "reviewers: ", reviewers.v[i]);
+		treqs_strv_push_owned(&out->notes, xasprintf("%zu of %zu approval%s from reviewers (%s)", out->napprovals,
 							     need, need == 1 ? "" : "s",
-							     reviewers.n ? "reviewers: " : "no reviewers are named",
-							     reviewers.n ? reviewers.v[0] : ""));
+							     reviewers.n ? treqs_buf_cstr(&names) : "no reviewers are named"));
+		treqs_buf_free(&names);
 	}
 done:
 	treqs_strv_free(&reviewers);

@@ -16,7 +16,9 @@
  *   refs/heads/<protected> fast-forward only; changes to config.yaml or
  *                          allowed_signers signed by an admin (except the
  *                          very first setup); archive entries only as
- *                          archive commits matching a launch lock
+ *                          archive commits matching a launch lock; no
+ *                          change to an open TR's file (.treqs/requests/)
+ *                          unless the push leaves that TR archived
  *   refs/treqs/locks/ID    created once for an approved TR, then moved
  *                          forward once by its launch record; never
  *                          deleted or rewritten

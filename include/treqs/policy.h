@@ -11,8 +11,11 @@
  *     the TR names none);
  *   - it is not the TR's submitter, nor anyone who wrote its content;
  *   - its TReqs-Digest is the TR's current content digest.
- * A request-changes or reject by a verified reviewer stays outstanding
- * until the same reviewer approves later.  On top: approvals_required
+ * A request-changes or reject by a verified reviewer (of the TR now, or
+ * of the content it was about: dropping the objector from `reviewers` does
+ * not dismiss it) stays outstanding until the same person approves later
+ * (that approval clears the objection; it counts as an approval only from
+ * a reviewer of the TR now).  On top: approvals_required
  * distinct approvers, one from each required group, one more from the
  * cost_threshold group above its amount.  Budgets are checked across TRs
  * (state.c), not here.

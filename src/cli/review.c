@@ -63,6 +63,33 @@ static int push_notes(git_repository *repo, const struct treqs_config *cfg, cons
 	return 0;
 }
 
+/* The review as a noun, for messages ("a approve" reads badly). */
+static const char *action_noun(enum treqs_action a)
+{
+	switch (a) {
+	case TREQS_ACT_APPROVE: return "an approval";
+	case TREQS_ACT_REQUEST_CHANGES: return "a request for changes";
+	case TREQS_ACT_REJECT: return "a rejection";
+	default: return "a comment";
+	}
+}
+
+/*
+ * Whether email has a verified request-changes or reject in h: such a
+ * reviewer may approve to withdraw it even after being dropped from the
+ * TR's reviewers (policy.h), so treqs must not refuse to record it.
+ */
+static int has_objected(const struct treqs_history *h, const char *email)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if ((h->v[i].action == TREQS_ACT_REQUEST_CHANGES || h->v[i].action == TREQS_ACT_REJECT) &&
+		    h->v[i].verify.valid && !strcasecmp(h->v[i].author_email, email))
+			return 1;
+	return 0;
+}
+
 /* Principal names allowed for me: my email must be a reviewer of this TR. */
 static int is_reviewer(const struct treqs_config *cfg, const struct treqs_tr *tr, const char *email)
 {
@@ -121,9 +148,9 @@ static int do_review(const char *id, enum treqs_action action, const char *messa
 	if ((ret = treqs_signature(&me, repo, 0)) < 0)
 		goto fail;
 	if (must_sign && !treqs_sign_configured(repo)) {
-		ret = treqs_error(TREQS_EENV, "review: a %s must be signed; set up signing as for git: "
+		ret = treqs_error(TREQS_EENV, "review: %s must be signed; set up signing as for git: "
 					      "git config gpg.format ssh && git config user.signingkey ~/.ssh/id_ed25519.pub",
-				  treqs_action_name(action));
+				  action_noun(action));
 		goto fail;
 	}
 	if ((ret = cli_tr_branch(&head, repo, ctx->cfg, id, 1)) < 0)
@@ -152,9 +179,10 @@ static int do_review(const char *id, enum treqs_action action, const char *messa
 
 	if (action != TREQS_ACT_COMMENT) {
 		size_t i;
-		if (!is_reviewer(ctx->cfg, tr, me->email)) {
-			ret = treqs_error(TREQS_EINVALID, "review: %s is not a reviewer of %s; a %s by you would not count",
-					  me->email, id, treqs_action_name(action));
+		if (!is_reviewer(ctx->cfg, tr, me->email) &&
+		    !(action == TREQS_ACT_APPROVE && has_objected(&h, me->email))) {
+			ret = treqs_error(TREQS_EINVALID, "review: %s is not a reviewer of %s; %s by you would not count",
+					  me->email, id, action_noun(action));
 			goto fail;
 		}
 		if (tr->submitted_by && !strcasecmp(tr->submitted_by, me->email)) {
