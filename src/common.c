@@ -356,9 +356,31 @@ void treqs_diag_add(struct treqs_diags *d, enum treqs_severity sev, const char *
 		d->nwarnings++;
 }
 
+/*
+ * Appends s with control characters escaped.  Paths, field names and
+ * values in diagnostics come from files and file names someone else wrote
+ * (a pushed branch, in the server hook): a diagnostic must stay one line
+ * and must not reach the terminal as an escape sequence.  C1 controls
+ * (U+0080..U+009F, two bytes in UTF-8) are escaped too, as some terminals
+ * obey them.
+ */
+static void put_clean(struct treqs_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			treqs_buf_printf(b, "\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			treqs_buf_printf(b, "\\u%04x", *++p);
+		else
+			treqs_buf_putc(b, (char)*p);
+	}
+}
+
 void treqs_diag_format(struct treqs_buf *b, const struct treqs_diag *dg)
 {
-	treqs_buf_puts(b, dg->path);
+	put_clean(b, dg->path);
 	if (dg->line) {
 		treqs_buf_printf(b, ":%u", dg->line);
 		if (dg->col)
@@ -367,9 +389,11 @@ void treqs_diag_format(struct treqs_buf *b, const struct treqs_diag *dg)
 	treqs_buf_puts(b, ": ");
 	if (dg->sev == TREQS_WARNING)
 		treqs_buf_puts(b, "warning: ");
-	if (dg->field)
-		treqs_buf_printf(b, "%s: ", dg->field);
-	treqs_buf_puts(b, dg->msg);
+	if (dg->field) {
+		put_clean(b, dg->field);
+		treqs_buf_puts(b, ": ");
+	}
+	put_clean(b, dg->msg);
 }
 
 void treqs_diags_print(FILE *f, const struct treqs_diags *d)
@@ -548,7 +572,8 @@ void treqs_text_position(const char *s, size_t len, size_t off, unsigned *line, 
 
 	for (i = 0; i < off && i < len; i++) {
 		unsigned char ch = (unsigned char)s[i];
-		if (ch == '\n') {
+		/* a CR alone ends a line too, as YAML (and libyaml) says */
+		if (ch == '\n' || (ch == '\r' && (i + 1 >= len || s[i + 1] != '\n'))) {
 			l++;
 			c = 1;
 		} else if ((ch & 0xc0) != 0x80) {

@@ -253,29 +253,29 @@ static size_t line_end(const struct edit *e, size_t i)
 }
 
 /*
- * Offset of the start of the line after the block mapping map, where a new
- * key goes; NOWHERE when that cannot be told (it ends in an alias).  A
- * block scalar ends where libyaml says, at the start of the next line that
- * is not part of it, so that a "|+" scalar keeps its trailing blank lines.
+ * Offset of the start of the line after node n, where a new key of the
+ * block mapping that ends with n goes; NOWHERE when that cannot be told
+ * (it ends in an alias).  A block scalar ends where libyaml says, at the
+ * start of the next line that is not part of it, so that a "|+" scalar
+ * keeps its trailing blank lines.
  */
-static size_t block_map_end(const struct edit *e, const struct treqs_ynode *map)
+static size_t after_node(const struct edit *e, const struct treqs_ynode *n)
 {
-	const struct treqs_ynode *last = map->kids[map->n - 1];
 	size_t end;
 
-	if (is_alias(map, map->n - 1)) {
-		/* "key: *alias" on one line: the line of the key */
-		if (is_alias(map, map->n - 2))
+	if (n->type != TREQS_YSCALAR && n->style == TREQS_YBLOCK && n->n) {
+		size_t last = n->n - 1;
+
+		if (!is_alias(n, last))
+			return after_node(e, n->kids[last]);
+		/* "key: *alias" is written on one line: the line of the key */
+		if (n->type != TREQS_YMAP || is_alias(n, last - 1))
 			return NOWHERE;
-		end = line_end(e, off(e, map->kids[map->n - 2]->end));
-	} else if (last->type == TREQS_YMAP && last->style == TREQS_YBLOCK && last->n) {
-		return block_map_end(e, last);
-	} else if (last->type == TREQS_YSCALAR && (last->style == TREQS_YLITERAL || last->style == TREQS_YFOLDED)) {
-		return off(e, last->end);
-	} else if ((end = content_end(e, last)) == NOWHERE) {
-		return NOWHERE;
+		end = line_end(e, off(e, n->kids[last - 1]->end));
+	} else if (n->type == TREQS_YSCALAR && (n->style == TREQS_YLITERAL || n->style == TREQS_YFOLDED)) {
+		return off(e, n->end);
 	} else {
-		end = line_end(e, end);
+		end = line_end(e, off(e, n->end));
 	}
 	return end < e->len ? end + 1 : e->len;
 }
@@ -390,7 +390,7 @@ static int insert_into(struct treqs_buf *out, const struct edit *e, const struct
 		new_lines(&ins, e, parts, nparts, 0, frag);
 	} else {
 		/* a new line after the mapping's last one, indented as its keys */
-		if ((at = block_map_end(e, map)) == NOWHERE)
+		if ((at = after_node(e, map)) == NOWHERE)
 			goto alias;
 		if (at == e->len && at && e->buf[at - 1] != '\n')
 			treqs_buf_puts(&ins, e->eol);

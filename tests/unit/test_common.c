@@ -158,6 +158,18 @@ static void test_diag_format(void **state)
 	assert_int_equal(d.n, 0);
 }
 
+static void test_diag_format_escapes_controls(void **state)
+{
+	struct treqs_diags d = TREQS_DIAGS_INIT;
+
+	/* a pushed file named with an escape sequence, a key with a newline */
+	treqs_diag_add(&d, TREQS_ERROR, ".treqs/requests/\x1b[2J.yaml", 1, 1, "a\nb", "found \"x\ty\x7f\"");
+	treqs_diag_add(&d, TREQS_WARNING, "caf\xc3\xa9\xc2\x9b" "31m.yaml", 2, 3, "\xe2\x82\xac", "ok \xc2\xa0");
+	assert_diags(&d, ".treqs/requests/\\x1b[2J.yaml:1:1: a\\x0ab: found \"x\\x09y\\x7f\"\n"
+			 "caf\xc3\xa9\\u009b31m.yaml:2:3: warning: \xe2\x82\xac: ok \xc2\xa0\n");
+	treqs_diags_free(&d);
+}
+
 static void test_diags_print(void **state)
 {
 	struct treqs_diags d = TREQS_DIAGS_INIT;
@@ -307,6 +319,13 @@ static void test_text_position(void **state)
 	assert_int_equal(col, 16);
 	/* CRLF: the next line starts at column 1 */
 	treqs_text_position(s, strlen(s), (size_t)(strchr(s, 'z') - s), &line, &col);
+	assert_int_equal(line, 3);
+	assert_int_equal(col, 1);
+	/* a CR alone ends a line as well */
+	treqs_text_position("a\rb\r\nc", 6, 2, &line, &col);
+	assert_int_equal(line, 2);
+	assert_int_equal(col, 1);
+	treqs_text_position("a\rb\r\nc", 6, 5, &line, &col);
 	assert_int_equal(line, 3);
 	assert_int_equal(col, 1);
 	/* past the end: the end */
@@ -500,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_error_model),
 		cmocka_unit_test(test_error_long_message_truncated),
 		cmocka_unit_test(test_diag_format),
+		cmocka_unit_test(test_diag_format_escapes_controls),
 		cmocka_unit_test(test_diags_print),
 		cmocka_unit_test(test_diags_move),
 		cmocka_unit_test(test_utf8_check),
