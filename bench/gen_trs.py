@@ -8,9 +8,9 @@ Python standard library only.  Two steps, usually run together:
       default .treqs/config.yaml: all fields of DESIGN section 2 with varied
       values, comments, flow and block style, 2- and 4-space indentation,
       literal and folded scalars, some CRLF files, a few with a '---'
-      marker, UTF-8 titles and notes, and a few accepted variants
-      (submitter, status: pending) that validate with a warning.  With
-      --bom PERCENT, that share of files starts with a UTF-8 byte order mark.
+      marker, 1% (--bom PERCENT) with a UTF-8 byte order mark, UTF-8
+      titles and notes, and a few accepted variants (submitter, status:
+      pending) that validate with a warning.
 
   gen_trs.py repo --treqs BIN -n 10000 --seed 42 OUT/requests OUT/repo
       builds a real git repository from those files: git init -b main,
@@ -131,11 +131,11 @@ def sq(s):
 SAFE_PLAIN = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./@ ")
 
 
-def scalar(r, s, plain_ok=True):
+def scalar(r, s):
     """A string value in a random but correct style (plain only when it reads back as a string)."""
     looks_special = s.lower() in ("true", "false", "null", "yes", "no", "~", "") or \
         s[:1] in "-. " or s[-1:] == " " or s.replace(".", "", 1).replace("e-", "", 1).isdigit()
-    plain = plain_ok and not looks_special and (set(s) <= SAFE_PLAIN or all(ord(c) > 127 or c in SAFE_PLAIN for c in s))
+    plain = not looks_special and all(ord(c) > 127 or c in SAFE_PLAIN for c in s)
     k = r.random()
     if plain and k < 0.5:
         return s
@@ -165,7 +165,7 @@ def email(r):
     return f"{user}@{r.choice(DOMAINS)}"
 
 
-def gen_tr(seed, i, n_total, bom_rate=0.0):
+def gen_tr(seed, i, bom_rate=0.0):
     """The bytes of a valid TR-<i> file, and its status word."""
     r = random.Random(f"{seed}-{i}")
     tid = f"TR-{i:04d}"
@@ -383,7 +383,7 @@ def plan(seed, n):
 def cmd_files(args):
     os.makedirs(args.dir, exist_ok=True)
     for i in range(1, args.n + 1):
-        data, _ = gen_tr(args.seed, i, args.n, args.bom / 100.0)
+        data, _ = gen_tr(args.seed, i, args.bom / 100.0)
         with open(os.path.join(args.dir, f"TR-{i:04d}.yaml"), "wb") as f:
             f.write(data)
     print(f"gen_trs: wrote {args.n} TR files to {args.dir}", file=sys.stderr)
@@ -494,9 +494,8 @@ def main():
         p = sub.add_parser(name)
         p.add_argument("-n", type=int, default=10000, help="number of TRs (default 10000)")
         p.add_argument("--seed", type=int, default=42)
-        p.add_argument("--bom", type=float, default=0.0, metavar="PERCENT",
-                       help="start this share of files with a UTF-8 byte order mark (default 0: "
-                            "treqs currently rejects them, see the bench notes)")
+        p.add_argument("--bom", type=float, default=1.0, metavar="PERCENT",
+                       help="start this share of files with a UTF-8 byte order mark (default 1)")
         if name != "files":
             p.add_argument("--treqs", required=True, help="the treqs binary (for treqs init)")
             p.add_argument("--no-repack", action="store_true", help="leave fast-import's pack as it is")

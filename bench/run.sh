@@ -11,7 +11,7 @@
 #   (b) treqs list --json (in repo) vs  git ls-tree -r main .treqs/{requests,archive}
 #                                       + git for-each-ref refs/heads/treqs/
 #                                       | git cat-file --batch   (the same blobs)
-#   (c) peak RSS of each (GNU time's %M, else os.wait4 through python3)
+#   (c) peak RSS of each (GNU time's %M; Debian package 'time')
 # and prints a table with the ratios and PASS/MISS against the targets
 # (validate <= 2x floor, list <= 3x floor, peak RSS < 64 MiB).  Informational:
 # exits 0 whatever the figures (non-zero only when something failed to run).
@@ -23,8 +23,8 @@
 # --perf       also records `perf record -g` of both treqs commands into
 #              DIR/profile/ and prints the top of `perf report`.
 # --dir DIR    keep the corpus and profiles in DIR (reused by later runs
-#              with the same -n and --seed); default: a temporary directory,
-#              removed at exit.
+#              with the same -n, --seed, gen_trs.py and treqs binary);
+#              default: a temporary directory, removed at exit.
 #
 # Binaries: $TREQS (default build/release/treqs of this tree) and
 # $BENCH_YAML_FLOOR (default bench_yaml_floor next to $TREQS; CMake builds
@@ -34,7 +34,7 @@
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-N=10000 SEED=42 RUNS=5 DIR= CALLGRIND=0 PERF=0
+N=10000 SEED=42 RUNS=5 DIR= CALLGRIND=0 PERF=0 TEMPDIR=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n) N=$2; shift 2 ;;
@@ -64,6 +64,7 @@ FLOOR=$(cd "$(dirname "$FLOOR")" && pwd)/$(basename "$FLOOR")
 if [ -z "$DIR" ]; then
 	DIR=$(mktemp -d "${TMPDIR:-/tmp}/treqs-bench.XXXXXX")
 	trap 'rm -rf "$DIR"' EXIT
+	TEMPDIR=1
 fi
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
@@ -107,10 +108,11 @@ echo "validate: $out" >&2
 out=$("$FLOOR" "$CORPUS") || { echo "run.sh: bench_yaml_floor failed: $out" >&2; exit 1; }
 echo "floor:    $out" >&2
 nlist=$(cd "$REPO" && "$TREQS" list --json | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')
-nblobs=$(blob_names | git -C "$REPO" cat-file --batch-check='%(objectname)' | sort -u | wc -l)
+blob_names | git -C "$REPO" cat-file --batch-check='%(objectname)' | sort -u > "$DIR/floor-blobs"
+nblobs=$(wc -l < "$DIR/floor-blobs")
 echo "list:     $nlist TRs; floor: $nblobs blobs" >&2
-if [ "$nlist" != "$N" ] || [ "$nblobs" != "$N" ]; then
-	echo "run.sh: expected $N TRs on both sides" >&2
+if [ "$nlist" != "$N" ] || ! sort -u "$REPO/.git/bench-blobs" | cmp -s - "$DIR/floor-blobs"; then
+	echo "run.sh: expected $N TRs from treqs list and the floor to read exactly the $N TR blobs" >&2
 	exit 1
 fi
 
@@ -133,28 +135,26 @@ done
 best() { printf '%s\n' ${S[$1]} | sort -g | head -1; }
 median() { printf '%s\n' ${S[$1]} | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# ---- peak RSS (KiB)
-rss() { # command... ; prints the peak RSS of the command in KiB
-	if /usr/bin/time -f %M true >/dev/null 2>&1; then
+# ---- peak RSS (KiB), with GNU time.  (A wrapper forked from python or a
+# shell would report its own pre-exec size: Linux keeps the high-water mark
+# across exec.)
+if /usr/bin/time -f %M true >/dev/null 2>&1; then
+	rss() { # command... ; prints the peak RSS of the command in KiB
 		local f
 		f=$(mktemp)
 		/usr/bin/time -f %M -o "$f" "$@" >/dev/null 2>&1 || true
 		tail -1 "$f"
 		rm -f "$f"
-	else
-		python3 -c 'import os, sys
-pid = os.fork()
-if pid == 0:
-    fd = os.open(os.devnull, os.O_RDWR); os.dup2(fd, 1); os.dup2(fd, 2)
-    os.execvp(sys.argv[1], sys.argv[1:])
-print(os.wait4(pid, 0)[2].ru_maxrss)' "$@"
-	fi
-}
+	}
+else
+	echo "run.sh: no GNU time (/usr/bin/time -f %M); peak RSS not measured (apt-get install time)" >&2
+	rss() { echo 0; }
+fi
 rss_validate=$(cd "$REPO" && rss "$TREQS" validate "$CORPUS")
 rss_yfloor=$(rss "$FLOOR" "$CORPUS")
 rss_list=$(cd "$REPO" && rss "$TREQS" list --json)
 blob_names > "$DIR/blob-names"
-rss_catfile=$(cd "$REPO" && rss sh -c 'exec git cat-file --batch < "$1"' sh "$DIR/blob-names")
+rss_catfile=$(rss git -C "$REPO" cat-file --batch < "$DIR/blob-names")
 rss_lstree=$(rss git -C "$REPO" ls-tree -r main -- .treqs/requests .treqs/archive)
 
 # ---- instruction counts
@@ -216,21 +216,29 @@ if [ $CALLGRIND = 1 ]; then
 		"$(awk -v v="$ir_gfloor" 'BEGIN { printf "%.0fM", v / 1e6 }')" "$rj" "<= 3x" "$(verdict "$rj" 3)"
 fi
 lim=$((64 * 1024))
+memv() { if [ "$1" = 0 ]; then echo "n/a"; elif [ "$1" -lt $lim ]; then echo PASS; else echo MISS; fi; }
 printf '%-34s %18s %18s %8s %8s  %s\n' "(c) peak RSS validate, MiB" "$(mib "$rss_validate")" "$(mib "$rss_yfloor")" "" "< 64" \
-	"$([ "$rss_validate" -lt $lim ] && echo PASS || echo MISS)"
+	"$(memv "$rss_validate")"
 printf '%-34s %18s %18s %8s %8s  %s\n' "(c) peak RSS list --json, MiB" "$(mib "$rss_list")" \
-	"$(mib "$rss_catfile")+$(mib "$rss_lstree")" "" "< 64" "$([ "$rss_list" -lt $lim ] && echo PASS || echo MISS)"
+	"$(mib "$rss_catfile")+$(mib "$rss_lstree")" "" "< 64" "$(memv "$rss_list")"
 echo
 echo "samples (s): validate ${S[validate]}| floor ${S[yfloor]}"
 echo "             list ${S[list]}| floor ${S[gfloor]}"
 echo "floor RSS for list = git cat-file --batch + git ls-tree -r, run separately"
 if [ $CALLGRIND = 1 ]; then
-	echo "callgrind profiles: $PROF/callgrind.* (callgrind_annotate --inclusive=yes FILE | head -40)"
+	if [ $TEMPDIR = 1 ]; then
+		echo "callgrind profiles: removed with the temporary directory (use --dir DIR to keep them)"
+	else
+		echo "callgrind profiles: $PROF/callgrind.* (callgrind_annotate --inclusive=yes FILE | head -40)"
+	fi
 fi
 if [ $PERF = 1 ]; then
 	for w in validate list; do
 		echo
-		echo "perf, treqs $w (self time, top 15):"
+		echo "perf, treqs $w, self time by library:"
+		perf report -i "$PROF/perf.$w.data" --no-children --sort dso --stdio 2>/dev/null |
+			grep -E '^ +[0-9.]+%' | head -8 || true
+		echo "perf, treqs $w, self time by function (top 15):"
 		perf report -i "$PROF/perf.$w.data" --no-children --stdio --percent-limit 1 2>/dev/null |
 			grep -E '^ +[0-9.]+%' | head -15 || true
 	done
