@@ -258,7 +258,8 @@ static void scan_ref(struct scan *s, const char *name, int phase)
 		free(path);
 	} else if (is_protected) {
 		scan_archive(s, tree, name, &cid);
-		scan_requests(s, tree, name, &cid, TREQS_AT_PROTECTED, 1);
+		/* both copies count: the remote one says the TR is published */
+		scan_requests(s, tree, name, &cid, TREQS_AT_PROTECTED, 0);
 	} else if (!id) {
 		scan_requests(s, tree, name, &cid,
 			      remote || !strncmp(name, "refs/remotes/", 13) ? TREQS_AT_OTHER_REMOTE : TREQS_AT_OTHER_LOCAL, 1);

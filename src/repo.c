@@ -19,6 +19,12 @@ void treqs_git_init(void)
 
 	if (!done) {
 		git_libgit2_init();
+		/*
+		 * As git does, trust the object store's own integrity checks
+		 * (index-pack verified what was pushed) instead of hashing every
+		 * object again on each read: half of `treqs list`'s time.
+		 */
+		git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 		done = 1;
 	}
 }

@@ -32,8 +32,7 @@ int cmd_list(int argc, char **argv)
 	struct treqs_ctx *ctx = NULL;
 	struct treqs_catalog *cat = NULL;
 	struct treqs_buf line = TREQS_BUF_INIT;
-	json_t *arr = NULL;
-	size_t i;
+	size_t i, nprinted = 0;
 
 	if ((ret = cli_parse(argc, argv, &info, opts, NULL)) != 0)
 		return ret > 0 ? 0 : 2;
@@ -51,8 +50,9 @@ int cmd_list(int argc, char **argv)
 		ret = cli_fail(ret);
 		goto out;
 	}
+	/* JSON is streamed one TR at a time: 10,000 TRs must not sit in memory */
 	if (json)
-		arr = json_array();
+		fputs("[", stdout);
 	for (i = 0; i < cat->n; i++) {
 		const struct treqs_entry *e = &cat->v[i];
 		struct treqs_tr *tr;
@@ -69,7 +69,13 @@ int cmd_list(int argc, char **argv)
 			continue;
 		}
 		if (json) {
-			json_array_append_new(arr, cli_status_json(e, &st));
+			json_t *o = cli_status_json(e, &st);
+			char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
+			if (nprinted++)
+				fputc(',', stdout);
+			fputs(text, stdout);
+			free(text);
+			json_decref(o);
 		} else {
 			treqs_buf_clear(&line);
 			treqs_buf_printf(&line, "%-8s  %-17s  ", e->id, treqs_state_name(st.state));
@@ -83,13 +89,10 @@ int cmd_list(int argc, char **argv)
 		}
 		treqs_status_clear(&st);
 	}
-	if (json) {
-		ret = cli_print_json(arr);
-		arr = NULL;
-	}
+	if (json)
+		fputs("]\n", stdout);
 	ret = 0;
 out:
-	json_decref(arr);
 	treqs_buf_free(&line);
 	treqs_catalog_free(cat);
 	treqs_ctx_free(ctx);
