@@ -119,10 +119,12 @@ struct loader {
 	const struct treqs_ynode *k_submitted_by, *k_submitter;
 };
 
+/* C0 controls, DEL, and C1 controls (U+0080..U+009F, UTF-8 0xc2 0x80..0x9f). */
 static int has_control(const char *s)
 {
 	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f ||
+		    ((unsigned char)s[0] == 0xc2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f))
 			return 1;
 	return 0;
 }
@@ -148,7 +150,8 @@ static void want_line(struct loader *l, const struct treqs_ynode *n, const char 
 	if (yval_string(&l->c, n, field, 1, out) < 0)
 		return;
 	if (has_control(*out)) {
-		yval_expected(&l->c, n, field, "a single line of text");
+		yval_expected(&l->c, n, field,
+			      strpbrk(*out, "\r\n") ? "a single line of text" : "text without control characters");
 		free(*out);
 		*out = NULL;
 	}
@@ -439,8 +442,9 @@ int treqs_tr_load(struct treqs_tr **out, const char *buf, size_t len, const char
 
 	*out = NULL;
 	if (len > TREQS_TR_MAX_BYTES) {
-		treqs_diag_add(diags, TREQS_ERROR, path, 1, 1, "file", "expected at most %d bytes (%d KiB), found %zu bytes",
-			       TREQS_TR_MAX_BYTES, TREQS_TR_MAX_BYTES / 1024, len);
+		treqs_diag_add(diags, TREQS_ERROR, path, 1, 1, "file",
+			       "expected at most %d bytes (%d KiB), found %zu bytes", TREQS_TR_MAX_BYTES,
+			       TREQS_TR_MAX_BYTES / 1024, len);
 		return TREQS_EINVALID;
 	}
 	if (treqs_yaml_parse(&doc, buf, len, path, NULL, diags) < 0)

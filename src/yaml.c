@@ -62,8 +62,9 @@ static void fail(struct builder *b, unsigned line, unsigned col, const char *fie
 }
 
 /*
- * Appends s[0..len) to out with control characters escaped, so that a key
- * written as "\e[2J" cannot reach the user's terminal through a message.
+ * Appends s[0..len) to out with control characters (C0, DEL and C1)
+ * escaped, so that a key written as "\e[2J" cannot reach the user's
+ * terminal through a message.
  */
 static void put_escaped(struct treqs_buf *out, const char *s, size_t len)
 {
@@ -73,6 +74,9 @@ static void put_escaped(struct treqs_buf *out, const char *s, size_t len)
 		unsigned char c = (unsigned char)s[i];
 		if (c < 0x20 || c == 0x7f)
 			treqs_buf_printf(out, "\\x%02x", c);
+		else if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+			 (unsigned char)s[i + 1] <= 0x9f)
+			treqs_buf_printf(out, "\\u%04x", (unsigned char)s[++i]);
 		else
 			treqs_buf_putc(out, (char)c);
 	}
@@ -315,6 +319,10 @@ static void what_at(const struct builder *b, const yaml_mark_t *m, int token, st
 	}
 	if (end == off)
 		utf8_at(b->buf, b->len, off, &w), end = off + w;
+	if (b->buf[off] == '\'') {
+		treqs_buf_puts(out, "\"'\"");
+		return;
+	}
 	treqs_buf_putc(out, '\'');
 	put_escaped(out, b->buf + off, end - off);
 	treqs_buf_putc(out, '\'');
@@ -404,8 +412,9 @@ static void parser_error(struct builder *b, const yaml_parser_t *p)
 		     "found '%s'", treqs_buf_cstr(&esc));
 		treqs_buf_free(&esc);
 	} else if (!strcmp(problem, "did not find expected ',' or ']'")) {
-		fail(b, line, col, "yaml", "expected ',' or ']' to continue the list that starts at line %u, column %u, "
-		     "found %s", cline, ccol, treqs_buf_cstr(&found));
+		fail(b, line, col, "yaml",
+		     "expected ',' or ']' to continue the list that starts at line %u, column %u, found %s", cline,
+		     ccol, treqs_buf_cstr(&found));
 	} else if (!strcmp(problem, "did not find expected ',' or '}'")) {
 		fail(b, line, col, "yaml", "expected ',' or '}' to continue the mapping that starts at line %u, "
 		     "column %u, found %s", cline, ccol, treqs_buf_cstr(&found));
@@ -425,7 +434,8 @@ static void parser_error(struct builder *b, const yaml_parser_t *p)
 		else if (last && last->type == TREQS_YSCALAR && last->line != last->end_line &&
 			 (last->style == TREQS_YSINGLE || last->style == TREQS_YDOUBLE))
 			/* a quoted string ran on past the line it should have ended on */
-			fail(b, line, col, "yaml", "expected the end of the line, found %s after the string that starts "
+			fail(b, line, col, "yaml",
+			     "expected the end of the line, found %s after the string that starts "
 			     "at line %u, column %u (is a quote missing?)", treqs_buf_cstr(&found), last->line,
 			     last->col);
 		else
@@ -461,15 +471,21 @@ static void parser_error(struct builder *b, const yaml_parser_t *p)
 		     treqs_buf_cstr(&found));
 	} else if (!strcmp(problem, "did not find expected <document start>")) {
 		if (b->doc->root)
-			fail(b, line, col, "yaml", "expected one document per file, found %s after the document's end",
-			     treqs_buf_cstr(&found));
+			fail(b, line, col, "yaml",
+			     "expected one document per file, found more after the document's end");
 		else
 			fail(b, line, col, "yaml", "expected '---' to start the document, found %s",
 			     treqs_buf_cstr(&found));
 	} else if (!strcmp(context, "while scanning an anchor") || !strcmp(context, "while scanning an alias")) {
 		fail(b, line, col, "yaml", "expected a name of letters and digits after '%c', found %s",
 		     strcmp(context, "while scanning an anchor") ? '*' : '&', treqs_buf_cstr(&found));
-	} else if (!strncmp(problem, "did not find expected ", 22) || !strncmp(problem, "could not find expected ", 24)) {
+	} else if (!strcmp(problem, "did not find expected node content")) {
+		fail(b, line, col, "yaml", "expected a value, found %s", treqs_buf_cstr(&found));
+	} else if (!strcmp(problem, "did not find expected hexdecimal number")) {
+		fail(b, line, col, "yaml", "expected hexadecimal digits in an escape (\\x, \\u or \\U), found %s",
+		     treqs_buf_cstr(&found));
+	} else if (!strncmp(problem, "did not find expected ", 22) ||
+		   !strncmp(problem, "could not find expected ", 24)) {
 		const char *what = strstr(problem, "expected ") + 9;
 		if (*context)
 			fail(b, line, col, "yaml", "expected %s, found %s (%s that starts at line %u, column %u)", what,
@@ -484,8 +500,9 @@ static void parser_error(struct builder *b, const yaml_parser_t *p)
 			fail(b, line, col, "yaml", "expected valid YAML, %s", problem);
 	} else {
 		if (*context)
-			fail(b, line, col, "yaml", "expected valid YAML, found a problem: %s (%s that starts at line %u, "
-			     "column %u)", problem, context, cline, ccol);
+			fail(b, line, col, "yaml",
+			     "expected valid YAML, found a problem: %s (%s that starts at line %u, column %u)",
+			     problem, context, cline, ccol);
 		else
 			fail(b, line, col, "yaml", "expected valid YAML, found a problem: %s", problem);
 	}
@@ -617,7 +634,8 @@ int treqs_yaml_parse(struct treqs_ydoc **out, const char *buf, size_t len, const
 					target = b.anchors[i].node;
 			if (!target) {
 				fail(&b, (unsigned)ev.start_mark.line + 1, (unsigned)ev.start_mark.column + 1, "yaml",
-				     "expected an alias to an anchor defined above it, found '*%s' with no '&%s' before it",
+				     "expected an alias to an anchor defined above it, "
+				     "found '*%s' with no '&%s' before it",
 				     (const char *)ev.data.alias.anchor, (const char *)ev.data.alias.anchor);
 				break;
 			}
@@ -628,8 +646,10 @@ int treqs_yaml_parse(struct treqs_ydoc **out, const char *buf, size_t len, const
 			for (i = 0; i < b.depth; i++)
 				if (b.stack[i] == target) {
 					fail(&b, (unsigned)ev.start_mark.line + 1, (unsigned)ev.start_mark.column + 1,
-					     "yaml", "expected an alias to a complete value, found '*%s' inside the value "
-					     "it names (a recursive alias)", (const char *)ev.data.alias.anchor);
+					     "yaml",
+					     "expected an alias to a complete value, "
+					     "found '*%s' inside the value it names (a recursive alias)",
+					     (const char *)ev.data.alias.anchor);
 					break;
 				}
 			if (b.failed)

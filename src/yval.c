@@ -92,9 +92,11 @@ enum ykind yval_kind(const struct treqs_ynode *n)
 	 * a type treqs does not have.
 	 */
 	if (n->type == TREQS_YSEQ)
-		return !n->tag || !strcmp(n->tag, "!") || !strcmp(n->tag, "tag:yaml.org,2002:seq") ? YK_SEQ : YK_BADTAG;
+		return !n->tag || !strcmp(n->tag, "!") || !strcmp(n->tag, "tag:yaml.org,2002:seq") ? YK_SEQ
+												     : YK_BADTAG;
 	if (n->type == TREQS_YMAP)
-		return !n->tag || !strcmp(n->tag, "!") || !strcmp(n->tag, "tag:yaml.org,2002:map") ? YK_MAP : YK_BADTAG;
+		return !n->tag || !strcmp(n->tag, "!") || !strcmp(n->tag, "tag:yaml.org,2002:map") ? YK_MAP
+												     : YK_BADTAG;
 	if (n->tag) {
 		if (!strcmp(n->tag, "tag:yaml.org,2002:str"))
 			return YK_STR;
@@ -125,6 +127,15 @@ enum ykind yval_kind(const struct treqs_ynode *n)
 	return YK_STR;
 }
 
+/*
+ * Is s (n bytes left) a C1 control character (U+0080..U+009F)?  Some
+ * terminals act on them (U+009B is CSI), so messages escape them.
+ */
+static int is_c1(const char *s, size_t n)
+{
+	return n >= 2 && (unsigned char)s[0] == 0xc2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f;
+}
+
 static void quote_short(struct treqs_buf *b, const char *s, size_t len)
 {
 	size_t i, shown = len > 40 ? 40 : len;
@@ -143,6 +154,8 @@ static void quote_short(struct treqs_buf *b, const char *s, size_t len)
 			treqs_buf_puts(b, "\\t");
 		else if (c < 0x20 || c == 0x7f)
 			treqs_buf_printf(b, "\\x%02x", c);
+		else if (is_c1(s + i, shown - i))
+			treqs_buf_printf(b, "\\u%04x", (unsigned char)s[++i]);
 		else
 			treqs_buf_putc(b, (char)c);
 	}
@@ -217,11 +230,13 @@ static void vdiag(struct yctx *c, enum treqs_severity sev, const struct treqs_yn
 	for (p = field; p && *p; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			treqs_buf_printf(&f, "\\x%02x", (unsigned char)*p);
+		else if (is_c1(p, p[1] ? 2 : 1))
+			treqs_buf_printf(&f, "\\u%04x", (unsigned char)*++p);
 		else
 			treqs_buf_putc(&f, *p);
 	}
-	treqs_diag_add(c->diags, sev, c->path, n ? n->line : 0, n ? n->col : 0, field ? treqs_buf_cstr(&f) : NULL,
-		       "%s", treqs_buf_cstr(&m));
+	treqs_diag_add(c->diags, sev, c->path, n ? n->line : 0, n ? n->col : 0,
+		       field ? treqs_buf_cstr(&f) : NULL, "%s", treqs_buf_cstr(&m));
 	treqs_buf_free(&m);
 	treqs_buf_free(&f);
 }
@@ -266,6 +281,19 @@ int yval_string(struct yctx *c, const struct treqs_ynode *n, const char *field, 
 				break;
 		if (i == n->len) {
 			yval_expected(c, n, field, "a non-empty string");
+			return -1;
+		}
+	}
+	/*
+	 * Strings end up on reviewers' terminals (treqs show, list, log);
+	 * escapes such as "\e]0;...\a" or "\x9b" written in a quoted string
+	 * would act there.  Line breaks and tabs are text.
+	 */
+	for (i = 0; i < n->len; i++) {
+		unsigned char ch = (unsigned char)n->value[i];
+		if ((ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') || ch == 0x7f ||
+		    is_c1(n->value + i, n->len - i)) {
+			yval_expected(c, n, field, "text without control characters");
 			return -1;
 		}
 	}
