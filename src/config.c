@@ -31,7 +31,7 @@ static const char *const top_keys[] = {"id_prefix", "id_width",   "protected_bra
 				       NULL};
 static const char *const policy_keys[] = {"approvals_required", "groups", "required_groups", "cost_threshold",
 					  "budgets", NULL};
-static const char *const exec_keys[] = {"require_signed", "runners", NULL};
+static const char *const exec_keys[] = {"require_signed", "runners", "lock_timeout_seconds", NULL};
 static const char *const cost_threshold_keys[] = {"usd", "group", NULL};
 static const char *const budget_keys[] = {"monthly_usd", NULL};
 static const char *const driver_types[] = {"local", "slurm", "kubernetes", "ray", "http", "exec", NULL};
@@ -321,6 +321,8 @@ int treqs_config_parse(struct treqs_config **out, const char *buf, size_t len, c
 					yval_bool(&c, ev, "exec.require_signed", &cfg->require_signed_exec);
 				else if (!strcmp(ek->value, "runners"))
 					yval_strlist(&c, ev, "exec.runners", 1, &cfg->runners);
+				else if (!strcmp(ek->value, "lock_timeout_seconds"))
+					yval_int(&c, ev, "exec.lock_timeout_seconds", 1, 7 * 24 * 3600, &n);
 				else
 					yval_unknown_key(&c, ek, "exec", exec_keys);
 			}

@@ -152,14 +152,18 @@ int treqs_repo_ref_get(git_oid *out, git_repository *repo, const char *refname)
 
 int treqs_repo_protected_ref(char **out, git_repository *repo, const struct treqs_config *cfg)
 {
-	char *name = xasprintf("refs/heads/%s", cfg->protected_branch);
+	/*
+	 * In a clone the remote's branch is what the server trusts; a local
+	 * branch may be stale (fetched, not pulled) or ahead (not pushed).
+	 */
+	char *name = xasprintf("refs/remotes/%s/%s", cfg->remote, cfg->protected_branch);
 
 	if (treqs_repo_ref_get(NULL, repo, name)) {
 		*out = name;
 		return 0;
 	}
 	free(name);
-	name = xasprintf("refs/remotes/%s/%s", cfg->remote, cfg->protected_branch);
+	name = xasprintf("refs/heads/%s", cfg->protected_branch);
 	if (treqs_repo_ref_get(NULL, repo, name)) {
 		*out = name;
 		return 0;
@@ -192,7 +196,7 @@ static int load_config_at(struct treqs_config **out, git_repository *repo, const
 
 int treqs_config_load_repo(struct treqs_config **out, git_repository *repo, struct treqs_diags *diags)
 {
-	static const char *const first[] = {"refs/heads/main", "refs/remotes/origin/main", "HEAD"};
+	static const char *const first[] = {"refs/remotes/origin/main", "refs/heads/main", "HEAD"};
 	struct treqs_config *cfg = NULL;
 	const char *found = NULL;
 	char *protected = NULL;
@@ -506,5 +510,45 @@ int treqs_repo_git(git_repository *repo, const char *const *args, struct treqs_b
 		ret = treqs_error(TREQS_EENV, "'git %s' failed (exit %d): %s", args[0], cmd.status,
 				  cmd.err.len ? treqs_buf_cstr(&cmd.err) : treqs_buf_cstr(&cmd.out));
 	treqs_cmd_clear(&cmd);
+	return ret;
+}
+
+int treqs_repo_push(git_repository *repo, const char *remote, const char *const *specs, size_t n,
+		    struct treqs_buf *remote_msgs)
+{
+	const char *args[24];
+	struct treqs_buf out = TREQS_BUF_INIT;
+	size_t i, k = 0;
+	const char *o, *p;
+	int ret, status = 0;
+
+	args[k++] = "push";
+	args[k++] = "--porcelain";
+	args[k++] = remote;
+	for (i = 0; i < n && k < TREQS_ARRAY_SIZE(args) - 1; i++)
+		args[k++] = specs[i];
+	args[k] = NULL;
+	ret = treqs_repo_git(repo, args, &out, &status);
+	o = treqs_buf_cstr(&out);
+	/* the server's own words ("remote: ...") are for the user */
+	for (p = o; remote_msgs && *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		if (len > 8 && !strncmp(p, "remote: ", 8)) {
+			treqs_buf_put(remote_msgs, p, len);
+			treqs_buf_putc(remote_msgs, '\n');
+		}
+		p = eol ? eol + 1 : p + len;
+	}
+	if (ret < 0) {
+		if (strstr(o, "hook declined"))
+			ret = treqs_error(TREQS_EINVALID, "%s refused the push (its hook said why, above)", remote);
+		else if (strstr(o, "[rejected]") || strstr(o, "fetch first") || strstr(o, "non-fast-forward") ||
+			 strstr(o, "already exists") || strstr(o, "stale info"))
+			ret = treqs_error(TREQS_ECONFLICT, "%s has moved on: fetch, then try again", remote);
+		else if (strstr(o, "[remote rejected]"))
+			ret = treqs_error(TREQS_EINVALID, "%s refused the push", remote);
+	}
+	treqs_buf_free(&out);
 	return ret;
 }

@@ -297,12 +297,14 @@ static void apply_budget(struct treqs_status *st, struct treqs_ctx *ctx, const c
 
 static void lock_state(struct treqs_status *st, struct treqs_ctx *ctx, const char *id)
 {
-	apply_budget(st, ctx, id);
+	/* a TR that was launched stays launched: the budget is judged before, not after */
 	if (st->state == TREQS_STATE_APPROVED && treqs_lock_lookup(&st->lock, ctx->repo, ctx->cfg, id)) {
 		st->locked = 1;
 		st->state = TREQS_STATE_RUNNING;
 		lock_job(st, ctx);
+		return;
 	}
+	apply_budget(st, ctx, id);
 }
 
 int treqs_state_derive(struct treqs_status *st, struct treqs_ctx *ctx, const struct treqs_entry *e)

@@ -118,6 +118,16 @@ int treqs_repo_ref_get(git_oid *out, git_repository *repo, const char *refname);
  */
 int treqs_repo_git(git_repository *repo, const char *const *args, struct treqs_buf *out, int *status);
 
+/*
+ * git push --porcelain <remote> <specs...>.  Returns 0; TREQS_EINVALID
+ * when the remote's hook refused it; TREQS_ECONFLICT when a ref moved
+ * meanwhile (someone else was first); TREQS_EENV otherwise.  The lines
+ * the server printed ("remote: ...") are appended to remote_msgs (may be
+ * NULL).
+ */
+int treqs_repo_push(git_repository *repo, const char *remote, const char *const *specs, size_t n,
+		    struct treqs_buf *remote_msgs);
+
 /* Reads the value of git config key into *out (freed by caller); ENOTFOUND when unset. */
 int treqs_repo_config_string(char **out, git_repository *repo, const char *key);
 

@@ -128,8 +128,7 @@ void cli_help(FILE *f, const struct cli_cmd_info *info, const struct cli_opt *op
 
 	usage_line(f, info);
 	fprintf(f, "\n%s\n", info->summary);
-	if (opts->type != CLI_END)
-		fprintf(f, "\noptions:\n");
+	fprintf(f, "\noptions:\n");
 	for (o = opts; o->type != CLI_END; o++) {
 		char left[80];
 		int n;

@@ -274,6 +274,14 @@ static int do_review(const char *id, enum treqs_action action, const char *messa
 		const char *specs[] = {spec};
 		ret = cli_push(repo, ctx->cfg, specs, 1);
 		free(spec);
+		if (ret == TREQS_EINVALID) {
+			/* the server refused it: do not leave a refused review on the branch */
+			git_reference *ref = NULL;
+			if (git_reference_create_matching(&ref, repo, branch, &head, 1, &commit, "treqs review: refused") == 0)
+				cli_warn("%s is back at %.7s; the refused review was not kept", branch,
+					 git_oid_tostr_s(&head));
+			git_reference_free(ref);
+		}
 		if (ret < 0)
 			goto fail;
 		push_notes(repo, ctx->cfg, &h);

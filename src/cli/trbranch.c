@@ -89,16 +89,14 @@ out:
 
 int cli_push(git_repository *repo, const struct treqs_config *cfg, const char *const *refspecs, size_t n)
 {
-	const char *args[16];
-	size_t i, k = 0;
+	struct treqs_buf msgs = TREQS_BUF_INIT;
+	int ret;
 
 	if (!cli_has_remote(repo, cfg->remote))
 		return treqs_error(TREQS_ENOTFOUND, "there is no remote '%s' to push to", cfg->remote);
-	args[k++] = "push";
-	args[k++] = "--quiet";
-	args[k++] = cfg->remote;
-	for (i = 0; i < n && k < TREQS_ARRAY_SIZE(args) - 1; i++)
-		args[k++] = refspecs[i];
-	args[k] = NULL;
-	return cli_git(repo, args, 0, NULL);
+	ret = treqs_repo_push(repo, cfg->remote, refspecs, n, &msgs);
+	if (msgs.len)
+		fputs(treqs_buf_cstr(&msgs), stderr);
+	treqs_buf_free(&msgs);
+	return ret;
 }
