@@ -711,8 +711,10 @@ struct treqs_ynode *treqs_ymap_get(const struct treqs_ynode *map, const char *ke
 struct treqs_ynode *treqs_ynode_at(const struct treqs_ynode *root, const char *path, struct treqs_ynode **keyp)
 {
 	const struct treqs_ynode *cur = root;
+	struct treqs_ynode *key = NULL;
 	char part[128];
 
+	/* *keyp is set only when the whole path is found */
 	while (cur) {
 		const char *dot = strchr(path, '.');
 		size_t n = dot ? (size_t)(dot - path) : strlen(path);
@@ -721,9 +723,12 @@ struct treqs_ynode *treqs_ynode_at(const struct treqs_ynode *root, const char *p
 			return NULL;
 		memcpy(part, path, n);
 		part[n] = '\0';
-		cur = treqs_ymap_get(cur, part, keyp);
-		if (!dot)
+		cur = treqs_ymap_get(cur, part, &key);
+		if (!dot) {
+			if (cur && keyp)
+				*keyp = key;
 			return (struct treqs_ynode *)cur;
+		}
 		path = dot + 1;
 	}
 	return NULL;

@@ -84,7 +84,8 @@ int cmd_list(int argc, char **argv)
 					 tr && tr->gpu_type ? tr->gpu_type : "?",
 					 tr && tr->hours > 0 ? cli_fmt_num(n1, sizeof(n1), tr->hours) : "?",
 					 tr && tr->cost >= 0 ? cli_fmt_num(n2, sizeof(n2), tr->cost) : "?",
-					 tr && tr->submitted_by ? tr->submitted_by : "?");
+					 "");
+			cli_put_safe(&line, tr && tr->submitted_by ? tr->submitted_by : "?");
 			puts(treqs_buf_cstr(&line));
 		}
 		treqs_status_clear(&st);

@@ -29,6 +29,16 @@ static void fmt_time(char *buf, size_t n, git_time_t t)
 	strftime(buf, n, "%Y-%m-%d %H:%M", &tm);
 }
 
+/* A message (anyone's words) indented under its event, escaped. */
+static void print_indented(const char *msg)
+{
+	char *safe = cli_safe(msg), *line, *save = NULL;
+
+	for (line = strtok_r(safe, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		printf("    %s\n", line);
+	free(safe);
+}
+
 static json_t *event_json(const struct treqs_event *e)
 {
 	char hex[GIT_OID_HEXSZ + 1];
@@ -121,7 +131,11 @@ int cmd_log(int argc, char **argv)
 		ret = cli_print_json(o);
 		goto out;
 	}
-	printf("%s: %s [%s]\n", e->id, st.tr && st.tr->title ? st.tr->title : "(no title)", treqs_state_name(st.state));
+	{
+		char *t = cli_safe(st.tr && st.tr->title ? st.tr->title : "(no title)");
+		printf("%s: %s [%s]\n", e->id, t, treqs_state_name(st.state));
+		free(t);
+	}
 	for (i = 0; i < st.history.n; i++) {
 		const struct treqs_event *x = &st.history.v[i];
 		char when[32], sig[160] = "";
@@ -135,14 +149,18 @@ int cmd_log(int argc, char **argv)
 			else
 				snprintf(sig, sizeof(sig), "  %s", x->verify.signed_ ? "signed, NOT verified" : "unsigned");
 		}
-		printf("%s  %-15s  %-28s  %.7s%s\n", when, treqs_action_name(x->action), x->author_email,
-		       git_oid_tostr_s(&x->commit), sig);
+		{
+			char *who = cli_safe(x->author_email);
+			printf("%s  %-15s  %-28s  %.7s%s\n", when, treqs_action_name(x->action), who,
+			       git_oid_tostr_s(&x->commit), sig);
+			free(who);
+		}
 		if (x->verified_done && x->verify.signed_ && !x->verify.valid && x->verify.detail)
 			printf("    (%s)\n", x->verify.detail);
 		if (x->job)
 			printf("    job %s\n", x->job);
 		if (x->message && *x->message && !x->field && x->action != TREQS_ACT_COMMENT)
-			printf("    %s\n", x->message);
+			print_indented(x->message);
 	}
 	for (j = 0; j < fields.n; j++) {
 		printf("\ncomments on %s:\n", *fields.v[j] ? fields.v[j] : "the TR");
@@ -152,10 +170,24 @@ int cmd_log(int argc, char **argv)
 			if (!((x->action == TREQS_ACT_COMMENT || x->field) && !strcmp(x->field ? x->field : "", fields.v[j])))
 				continue;
 			fmt_time(when, sizeof(when), x->time);
-			printf("  %s  %s", when, x->author_email);
+			{
+				char *who = cli_safe(x->author_email);
+				printf("  %s  %s", when, who);
+				free(who);
+			}
 			if (x->line)
 				printf(" (line %ld)", x->line);
-			printf(": %s\n", x->message && *x->message ? x->message : x->summary);
+			{
+				const char *m = x->message && *x->message ? x->message : x->summary;
+				if (strchr(m, '\n')) {
+					printf(":\n");
+					print_indented(m);
+				} else {
+					char *safe = cli_safe(m);
+					printf(": %s\n", safe);
+					free(safe);
+				}
+			}
 		}
 	}
 	for (i = 0; i < st.policy.notes.n; i++)

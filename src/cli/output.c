@@ -96,6 +96,30 @@ json_t *cli_loc_json(const struct treqs_loc *l)
 			 commit, "blob", blob, "path", l->path);
 }
 
+void cli_put_safe(struct treqs_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++) {
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+			treqs_buf_printf(b, "\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			/* a C1 control character, such as U+009B (CSI) */
+			treqs_buf_printf(b, "\\u%04x", p[1]);
+			p++;
+		} else
+			treqs_buf_putc(b, (char)*p);
+	}
+}
+
+char *cli_safe(const char *s)
+{
+	struct treqs_buf b = TREQS_BUF_INIT;
+
+	cli_put_safe(&b, s ? s : "");
+	return treqs_buf_detach(&b);
+}
+
 void cli_put_cut(struct treqs_buf *b, const char *s, size_t width)
 {
 	size_t chars = 0;
@@ -122,7 +146,12 @@ void cli_put_cut(struct treqs_buf *b, const char *s, size_t width)
 		}
 		if (chars == width)
 			break;
-		treqs_buf_putc(b, c < 0x20 || c == 0x7f ? '?' : (char)c);
+		if (c == 0xc2 && (unsigned char)p[1] >= 0x80 && (unsigned char)p[1] <= 0x9f) {
+			treqs_buf_putc(b, '?'); /* a C1 control character */
+			p++;
+		} else {
+			treqs_buf_putc(b, c < 0x20 || c == 0x7f ? '?' : (char)c);
+		}
 		chars++;
 	}
 	while (chars++ < width)

@@ -16,6 +16,10 @@ json_t *cli_diags_json(const struct treqs_diags *d);
 json_t *cli_tr_json(const struct treqs_tr *tr);
 /* New JSON object {kind, ref, commit, blob, path}. */
 json_t *cli_loc_json(const struct treqs_loc *l);
+/* Appends s with control characters (C0 but newline and tab, DEL, C1) escaped. */
+void cli_put_safe(struct treqs_buf *b, const char *s);
+/* A copy of s escaped as cli_put_safe() does; the caller frees it. */
+char *cli_safe(const char *s);
 /* Appends s cut or padded to width columns (UTF-8 aware; control characters shown as '?'). */
 void cli_put_cut(struct treqs_buf *b, const char *s, size_t width);
 /* "12" or "12.50". */

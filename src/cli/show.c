@@ -19,10 +19,27 @@ static const struct cli_cmd_info info = {
 	"Exit status 1 when no TR has that id.",
 };
 
+/*
+ * Prints a field of a TR, which anyone who can push wrote: control
+ * characters (C0, DEL, C1: terminal escapes) are shown as \xNN, never sent
+ * to the reviewer's terminal.
+ */
+static void put_safe(const char *s)
+{
+	struct treqs_buf b = TREQS_BUF_INIT;
+
+	cli_put_safe(&b, s);
+	fputs(treqs_buf_cstr(&b), stdout);
+	treqs_buf_free(&b);
+}
+
 static void field(const char *name, const char *value)
 {
-	if (value && *value)
-		printf("%-13s %s\n", name, value);
+	if (value && *value) {
+		printf("%-13s ", name);
+		put_safe(value);
+		putchar('\n');
+	}
 }
 
 static void list_field(const char *name, const struct treqs_strv *v)
@@ -47,7 +64,9 @@ static void print_text(const struct treqs_tr *tr, const struct treqs_entry *e, c
 	char n1[32], n2[32];
 	size_t i;
 
-	printf("%s: %s\n", e->id, tr->title ? tr->title : "(no title)");
+	printf("%s: ", e->id);
+	put_safe(tr->title ? tr->title : "(no title)");
+	putchar('\n');
 	field("state:", treqs_state_name(st->state));
 	field("objective:", tr->objective);
 	field("hypothesis:", tr->hypothesis);
@@ -101,8 +120,12 @@ static void print_text(const struct treqs_tr *tr, const struct treqs_entry *e, c
 		field("job:", st->job);
 	if (st->outcome)
 		field("outcome:", st->outcome);
-	if (tr->notes && *tr->notes)
-		printf("\n%s%s", tr->notes, tr->notes[strlen(tr->notes) - 1] == '\n' ? "" : "\n");
+	if (tr->notes && *tr->notes) {
+		putchar('\n');
+		put_safe(tr->notes);
+		if (tr->notes[strlen(tr->notes) - 1] != '\n')
+			putchar('\n');
+	}
 	treqs_buf_free(&b);
 }
 
