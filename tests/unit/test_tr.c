@@ -308,17 +308,6 @@ static void test_variant_top_level_beside_resources(void **state)
 	char *text;
 	struct treqs_tr *tr;
 
-	/*
-	 * BUG (src/yaml.c treqs_ynode_at, used by src/tr.c): a top-level
-	 * gpu_type next to a resources: mapping that lacks gpu_type is reported
-	 * as an error "gpu_type: expected one of 'gpu_type' and
-	 * 'resources.gpu_type', found both ('resources.gpu_type' at line 7)"
-	 * instead of the variant warning.  treqs_ynode_at(root,
-	 * "resources.gpu_type", &k) returns NULL but leaves k pointing at the
-	 * "resources" key (keyp is written at every step of the path), and
-	 * tr.c tests k, not the result.  Same for hours and gpu_count.
-	 */
-	skip();
 	text = variant_of("resources:\n  gpu_type: A100\n", "gpu_type: A100\nresources:\n");
 	tr = load_cfg(text, NULL, 0,
 		      "f.yaml:6:1: warning: gpu_type: accepted variant; the canonical form is 'resources.gpu_type'\n");

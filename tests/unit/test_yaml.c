@@ -527,7 +527,6 @@ static void test_ynode_at_keyp_on_miss(void **state)
 	struct treqs_ydoc *doc = NULL;
 	struct treqs_ynode *k = NULL;
 
-	skip();
 	assert_int_equal(PARSE(&doc, s, &d), 0);
 	assert_null(treqs_ynode_at(doc->root, "resources.gpu_type", &k));
 	assert_null(k);
