@@ -47,6 +47,7 @@ struct runner {
 	int sign;
 	int busy;                /* a job is still running */
 	int err;                 /* the first error */
+	unsigned passes;         /* passes over the TRs so far */
 };
 
 /* What a lock says: the TR's approved commit and content, and the job. */
@@ -56,6 +57,8 @@ struct lock {
 	char *digest;
 	char *job;               /* "driver:job-id" or NULL */
 	char *test_job;          /* the test run that passed before it, or NULL */
+	char *job_host;          /* where a local driver's job lives (the launch record says), or NULL */
+	char *job_dir;
 	char *request;           /* the TR file as approved */
 	size_t request_len;
 	struct treqs_tr *tr;
@@ -210,8 +213,14 @@ static const char *hostname(void)
 	return h;
 }
 
+/*
+ * The lock commit L0 (job NULL) or a launch record L1.  A job of the local
+ * driver lives in this machine's jobs directory only, so L1 says where
+ * (jobs_dir): other runners must leave such a job to the runner that can
+ * see it rather than take it for lost.
+ */
 static int lock_commit(struct runner *r, git_oid *out, const char *id, const git_oid *parent, const char *digest,
-		       const char *job, const char *test_job)
+		       const char *job, const char *test_job, const char *jobs_dir)
 {
 	struct treqs_commit_opts co;
 	git_commit *pc = NULL;
@@ -220,7 +229,10 @@ static int lock_commit(struct runner *r, git_oid *out, const char *id, const git
 
 	if ((err = git_commit_lookup(&pc, r->repo, parent)) < 0)
 		return treqs_error_git(err, "unable to read %s", git_oid_tostr_s(parent));
-	if (job)
+	if (job && jobs_dir)
+		treqs_buf_printf(&msg, "%s: launched as %s\n\nLaunched by %s (pid %ld); local jobs in %s\n\n", id, job,
+				 hostname(), (long)getpid(), jobs_dir);
+	else if (job)
 		treqs_buf_printf(&msg, "%s: launched as %s\n\n", id, job);
 	else
 		treqs_buf_printf(&msg, "%s: launch lock\n\nTaken by %s (pid %ld).\n\n", id, hostname(), (long)getpid());
@@ -244,6 +256,8 @@ static void lock_clear(struct lock *l)
 	free(l->digest);
 	free(l->job);
 	free(l->test_job);
+	free(l->job_host);
+	free(l->job_dir);
 	free(l->request);
 	treqs_tr_free(l->tr);
 	memset(l, 0, sizeof(*l));
@@ -268,6 +282,15 @@ static int lock_read(struct runner *r, struct lock *l, const char *id, const git
 	l->job = treqs_trailer_get(git_commit_message(c), "TReqs-Job");
 	l->test_job = treqs_trailer_get(git_commit_message(c), "TReqs-Test-Job");
 	l->digest = treqs_trailer_get(git_commit_message(c), "TReqs-Digest");
+	if (l->job) {
+		const char *m = git_commit_message(c), *p = strstr(m, "\nLaunched by "), *in, *eol;
+		if (p && (in = strstr(p, "; local jobs in ")) && (eol = strchr(in, '\n')) && in < eol) {
+			const char *host = p + strlen("\nLaunched by ");
+			l->job_host = xstrndup(host, strcspn(host, " \n"));
+			in += strlen("; local jobs in ");
+			l->job_dir = xstrndup(in, (size_t)(eol - in));
+		}
+	}
 	/* walk back to L0, whose parent is the approved TR head */
 	git_oid_cpy(&cur, tip);
 	first = c;
@@ -335,6 +358,42 @@ static const char *driver_for(struct runner *r, const struct treqs_tr *tr)
 	if ((d = treqs_config_driver_for(r->ctx->cfg, tr->gpu_type)))
 		return d;
 	return "local";
+}
+
+/*
+ * The directory a local driver keeps its jobs in (as local_open() finds
+ * it), or NULL for other drivers: only the local driver's jobs are bound
+ * to one machine and one directory.
+ */
+static const char *machine_jobs_dir(struct runner *r, const char *dname, struct treqs_driver *d)
+{
+	if (strcmp(d->ops->type, "local"))
+		return NULL;
+	return treqs_driver_conf_str(treqs_config_driver_node(r->ctx->cfg, dname), "jobs_dir", r->jobs_root);
+}
+
+/*
+ * Whether a job the driver cannot find was launched by a runner that
+ * keeps its jobs elsewhere (another machine, another jobs directory):
+ * then it is not lost, only out of sight, and its own runner writes its
+ * results back.
+ */
+static int launched_elsewhere(struct runner *r, const struct lock *l, const char *dname, struct treqs_driver *d)
+{
+	const char *mine = machine_jobs_dir(r, dname, d);
+	char *a, *b;
+	int same;
+
+	if (!l->job_host || !l->job_dir || !mine)
+		return 0;
+	if (strcmp(l->job_host, hostname()))
+		return 1;
+	a = realpath(l->job_dir, NULL);
+	b = realpath(mine, NULL);
+	same = a && b ? !strcmp(a, b) : !strcmp(l->job_dir, mine);
+	free(a);
+	free(b);
+	return !same;
 }
 
 /* Splits "driver:job-id". */
@@ -749,12 +808,13 @@ static int finish(struct runner *r, const char *id, const struct lock *l, struct
 }
 
 /* Records the launch (L1) with job "driver:id" on top of the lock. */
-static int record_launch(struct runner *r, const char *id, struct lock *l, const char *job, const char *test_job)
+static int record_launch(struct runner *r, const char *id, struct lock *l, const char *job, const char *test_job,
+			 const char *jobs_dir)
 {
 	git_oid commit;
 	int ret;
 
-	if ((ret = lock_commit(r, &commit, id, &l->tip, l->digest, job, test_job)) < 0)
+	if ((ret = lock_commit(r, &commit, id, &l->tip, l->digest, job, test_job, jobs_dir)) < 0)
 		return ret;
 	if ((ret = publish_lock(r, id, &commit, &l->tip)) < 0)
 		return ret;
@@ -764,6 +824,7 @@ static int record_launch(struct runner *r, const char *id, struct lock *l, const
 	return 0;
 }
 
+/* The test run's part of result.json; job is "driver:job-id", as in TReqs-Test-Job. */
 static json_t *test_summary(const char *job, const struct treqs_job_status *st)
 {
 	return json_pack("{s:s, s:s, s:o, s:f}", "job", job, "state", treqs_job_state_name(st->state), "exit_status",
@@ -771,18 +832,62 @@ static json_t *test_summary(const char *job, const struct treqs_job_status *st)
 			 st->end_time > st->start_time ? st->end_time - st->start_time : 0.0);
 }
 
-/* Waits for a job to end (the test run), with progress on a terminal. */
+static char *test_failed_msg(const struct treqs_job_status *st)
+{
+	return xasprintf("the test run %s (%s); the full run was not launched", treqs_job_state_name(st->state),
+			 st->detail[0] ? st->detail : "no detail");
+}
+
+/* Whether a job id is a test run's (build_spec() names them "<name>-test"). */
+static int is_test_job(const char *job_id)
+{
+	size_t n = strlen(job_id);
+
+	return n > 5 && !strcmp(job_id + n - 5, "-test");
+}
+
+/* Runs the log watchers over a running job: stops it when one fires, and returns which. */
+static const char *watch(struct runner *r, const char *id, struct treqs_driver *d, const char *job_id)
+{
+	struct treqs_buf log = TREQS_BUF_INIT;
+	const char *w;
+
+	d->ops->logs(d, job_id, 16 * 1024, &log);
+	if ((w = treqs_log_watch(treqs_buf_cstr(&log), log.len))) {
+		say(r, "%s: the %s watcher fired; stopping %s:%s", id, w, d->name, job_id);
+		d->ops->cancel(d, job_id);
+	}
+	treqs_buf_free(&log);
+	treqs_error_clear();
+	return w;
+}
+
+/*
+ * Waits for a job to end (the test run), with progress on a terminal.
+ * The watchers look at it too: a test run that hits NaN must not sit out
+ * its time limit.
+ */
 static int wait_job(struct runner *r, const char *id, struct treqs_driver *d, const char *job_id,
 		    struct treqs_job_status *st)
 {
 	double started = now(), last = 0;
+	const char *fired = NULL;
 	int ret;
 
 	for (;;) {
 		if ((ret = d->ops->poll(d, job_id, st)) < 0)
 			return ret;
-		if (treqs_job_state_final(st->state))
+		if (treqs_job_state_final(st->state)) {
+			if (fired) {
+				char was[sizeof(st->detail)];
+				memcpy(was, st->detail, sizeof(was));
+				snprintf(st->detail, sizeof(st->detail), "stopped by the %s watcher%s%.400s%s", fired,
+					 was[0] ? " (" : "", was, was[0] ? ")" : "");
+			}
 			return 0;
+		}
+		if (!fired)
+			fired = watch(r, id, d, job_id);
 		if (r->o->progress && now() - last >= 5) {
 			fprintf(stderr, "treqs: %s: test run %s %s, %.0f s\n", id, job_id, treqs_job_state_name(st->state),
 				now() - started);
@@ -813,11 +918,11 @@ static int launch(struct runner *r, const char *id, struct lock *l)
 		if ((ret = wait_job(r, id, d, job_id, &st)) < 0)
 			goto out;
 		if (st.state != TREQS_JOB_SUCCEEDED) {
-			json_t *ts = test_summary(job_id, &st);
-			char *msg = xasprintf("the test run %s (%s); the full run was not launched",
-					      treqs_job_state_name(st.state), st.detail[0] ? st.detail : "no detail");
+			json_t *ts;
+			char *msg = test_failed_msg(&st);
 			job = xasprintf("%s:%s", dname, job_id);
-			if ((ret = record_launch(r, id, l, job, NULL)) == 0)
+			ts = test_summary(job, &st);
+			if ((ret = record_launch(r, id, l, job, NULL, machine_jobs_dir(r, dname, d))) == 0)
 				ret = finish(r, id, l, d, job_id, &st, ts, msg);
 			json_decref(ts);
 			free(msg);
@@ -831,7 +936,7 @@ static int launch(struct runner *r, const char *id, struct lock *l)
 	if ((ret = build_spec(r, &full, id, l, 0)) < 0 || (ret = start_job(d, &full.spec, &job_id, &attached)) < 0)
 		goto out;
 	job = xasprintf("%s:%s", dname, job_id);
-	if ((ret = record_launch(r, id, l, job, test_job)) < 0)
+	if ((ret = record_launch(r, id, l, job, test_job, machine_jobs_dir(r, dname, d))) < 0)
 		goto out;
 	say(r, "%s: %s %s", id, attached ? "re-attached to" : "launched", job);
 	r->busy = 1;
@@ -858,6 +963,15 @@ static int follow(struct runner *r, const char *id, struct lock *l)
 	if ((ret = get_driver(r, dname, &d)) < 0)
 		goto out;
 	ret = d->ops->poll(d, job_id, &st);
+	if (ret == TREQS_ENOTFOUND && launched_elsewhere(r, l, dname, d)) {
+		/* not lost: out of sight; archiving it here would throw its result away */
+		treqs_error_clear();
+		if (r->passes == 1)
+			say(r, "%s: %s runs on %s in %s, out of this runner's sight; the runner there writes its results "
+			       "back (treqs reconcile)", id, l->job, l->job_host, l->job_dir);
+		ret = 0;
+		goto out;
+	}
 	if (ret == TREQS_ENOTFOUND) {
 		memset(&st, 0, sizeof(st));
 		st.state = TREQS_JOB_LOST;
@@ -870,14 +984,7 @@ static int follow(struct runner *r, const char *id, struct lock *l)
 	if (ret < 0)
 		goto out;
 	if (!treqs_job_state_final(st.state)) {
-		struct treqs_buf log = TREQS_BUF_INIT;
-		const char *w;
-		d->ops->logs(d, job_id, 16 * 1024, &log);
-		if ((w = treqs_log_watch(treqs_buf_cstr(&log), log.len))) {
-			say(r, "%s: the %s watcher fired; stopping %s", id, w, l->job);
-			d->ops->cancel(d, job_id);
-		}
-		treqs_buf_free(&log);
+		watch(r, id, d, job_id);
 		r->busy = 1;
 		if (r->o->progress)
 			fprintf(stderr, "treqs: %s: %s %s%s\n", id, l->job, treqs_job_state_name(st.state),
@@ -886,18 +993,27 @@ static int follow(struct runner *r, const char *id, struct lock *l)
 	}
 	{
 		json_t *ts = NULL;
-		char *tdname = NULL;
+		char *tdname = NULL, *msg = NULL;
 		const char *tjob = NULL;
 		struct treqs_driver *td = NULL;
 		struct treqs_job_status tst;
 
 		if (l->test_job && split_job(l->test_job, &tdname, &tjob) == 0 && get_driver(r, tdname, &td) == 0 &&
 		    td->ops->poll(td, tjob, &tst) == 0)
-			ts = test_summary(tjob, &tst);
+			ts = test_summary(l->test_job, &tst);
 		treqs_error_clear();
-		ret = finish(r, id, l, d, job_id, &st, ts, st.state == TREQS_JOB_LOST ? st.detail : NULL);
+		if (!l->test_job && is_test_job(job_id) && st.state != TREQS_JOB_LOST) {
+			/*
+			 * The launch records a test run only when it failed (launch()),
+			 * and its runner did not live to archive it: say so as it would.
+			 */
+			ts = test_summary(l->job, &st);
+			msg = test_failed_msg(&st);
+		}
+		ret = finish(r, id, l, d, job_id, &st, ts, msg ? msg : st.state == TREQS_JOB_LOST ? st.detail : NULL);
 		json_decref(ts);
 		free(tdname);
+		free(msg);
 	}
 out:
 	free(dname);
@@ -909,7 +1025,7 @@ static int take_lock(struct runner *r, const char *id, const struct treqs_status
 	git_oid commit;
 	int ret;
 
-	if ((ret = lock_commit(r, &commit, id, &st->head, st->digest, NULL, NULL)) < 0)
+	if ((ret = lock_commit(r, &commit, id, &st->head, st->digest, NULL, NULL, NULL)) < 0)
 		return ret;
 	if ((ret = publish_lock(r, id, &commit, NULL)) < 0)
 		return ret;
@@ -949,6 +1065,39 @@ static int lock_abandoned(struct runner *r, const struct lock *l, char *why, siz
 	return abandoned;
 }
 
+/*
+ * Creates the jobs directory (every launch keeps the approved files and
+ * the job's state there).  Checked before the lock is taken: a lock whose
+ * runner cannot launch holds the TR back from every other runner until it
+ * counts as abandoned.
+ */
+static int jobs_root_ready(struct runner *r)
+{
+	char *p = xstrdup(r->jobs_root), *s;
+	int ret = 0;
+
+	for (s = p + 1;; s++) {
+		if (*s && *s != '/')
+			continue;
+		{
+			char c = *s;
+			*s = '\0';
+			if (mkdir(p, 0777) < 0 && errno != EEXIST) {
+				ret = treqs_error_errno(TREQS_EENV, "cannot create the jobs directory '%s' (TREQS_JOBS_DIR)",
+							r->jobs_root);
+				break;
+			}
+			*s = c;
+		}
+		if (!*s)
+			break;
+	}
+	if (ret == 0 && access(r->jobs_root, W_OK | X_OK) < 0)
+		ret = treqs_error_errno(TREQS_EENV, "cannot write in the jobs directory '%s' (TREQS_JOBS_DIR)", r->jobs_root);
+	free(p);
+	return ret;
+}
+
 static int wanted(struct runner *r, const char *id)
 {
 	return !r->o->ids || treqs_strv_contains(r->o->ids, id);
@@ -961,6 +1110,7 @@ static void one_pass(struct runner *r)
 	int ret;
 
 	r->busy = 0;
+	r->passes++;
 	if (r->clone && (ret = fetch(r)) < 0) {
 		fail(r, "fetch", ret);
 		return;
@@ -986,6 +1136,8 @@ static void one_pass(struct runner *r)
 		if (st.state == TREQS_STATE_APPROVED && r->o->launch) {
 			if (r->o->dry_run) {
 				say(r, "%s: would launch (approved, content %.7s)", e->id, st.digest);
+			} else if ((ret = jobs_root_ready(r)) < 0) {
+				fail(r, e->id, ret);
 			} else if ((ret = take_lock(r, e->id, &st, &l)) == TREQS_ECONFLICT) {
 				say(r, "%s: another runner took it", e->id);
 				treqs_error_clear();
@@ -1011,7 +1163,13 @@ static void one_pass(struct runner *r)
 			}
 		} else if (r->o->ids && st.state != TREQS_STATE_ARCHIVED && st.state != TREQS_STATE_FAILED &&
 			   st.state != TREQS_STATE_CANCELLED) {
-			say(r, "%s: not launched: it is %s", e->id, treqs_state_name(st.state));
+			/* the policy's notes say why (an approval voided by an edit, ...) */
+			struct treqs_buf why = TREQS_BUF_INIT;
+			size_t k;
+			for (k = 0; k < st.policy.notes.n; k++)
+				treqs_buf_printf(&why, "%s%s", k ? "; " : ": ", st.policy.notes.v[k]);
+			say(r, "%s: not launched: it is %s%s", e->id, treqs_state_name(st.state), treqs_buf_cstr(&why));
+			treqs_buf_free(&why);
 			if (!r->err)
 				r->err = TREQS_EPOLICY;
 		}
@@ -1107,8 +1265,9 @@ int treqs_exec(git_repository *repo, const struct treqs_exec_opts *o, FILE *out)
 	}
 	ret = r.err;
 	runner_clear(&r);
-	if (ret < 0 && !*treqs_error_msg())
-		treqs_error(ret, "some TRs could not be handled");
+	/* each failure was reported with its TR as it happened (fail()) */
+	if (ret < 0)
+		treqs_error(ret, "some TRs could not be handled (see above)");
 	return ret;
 }
 
@@ -1154,6 +1313,15 @@ int treqs_exec_cancel(git_repository *repo, const char *id, FILE *out)
 	}
 	if ((ret = split_job(l.job, &dname, &job_id)) < 0 || (ret = get_driver(&r, dname, &d)) < 0)
 		goto out;
+	{
+		struct treqs_job_status js;
+		if (d->ops->poll(d, job_id, &js) == TREQS_ENOTFOUND && launched_elsewhere(&r, &l, dname, d)) {
+			ret = treqs_error(TREQS_EENV, "%s: %s runs on %s in %s; cancel it there", id, l.job, l.job_host,
+					  l.job_dir);
+			goto out;
+		}
+		treqs_error_clear();
+	}
 	if ((ret = d->ops->cancel(d, job_id)) < 0)
 		goto out;
 	say(&r, "%s: cancelling %s", id, l.job);

@@ -27,6 +27,8 @@ static void tail_lines(const char *s, size_t len, long n, struct treqs_buf *out)
 	size_t i = len;
 	long seen = 0;
 
+	if (n <= 0)
+		return; /* --lines 0: none (the loop below would never stop early) */
 	while (i > 0 && (s[i - 1] == '\n'))
 		i--;
 	while (i > 0) {

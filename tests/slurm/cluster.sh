@@ -456,7 +456,21 @@ leftovers() {
 }
 
 do_stop() {
-    [ -d "$D" ] || return 0
+    if [ ! -d "$D" ]; then
+        # DIR was removed under a running cluster (pid files gone): its
+        # daemons and jobs still name DIR in their command lines or open
+        # files, so leftovers() finds them.
+        _left=$(leftovers)
+        if [ -n "$_left" ]; then
+            # shellcheck disable=SC2086
+            say "$D is gone; killing the processes that still use it:" $_left
+            # shellcheck disable=SC2086
+            kill -TERM $_left 2>/dev/null; sleep 2
+            # shellcheck disable=SC2086
+            kill -KILL $_left 2>/dev/null
+        fi
+        return 0
+    fi
     # Cancel jobs first so that no slurmstepd/job processes outlive slurmd.
     if pid_of slurmctld "$PID_CTLD" >/dev/null && [ -r "$CONF" ]; then
         _jobs=$(SLURM_CONF=$CONF timeout 10 squeue -h -o %i 2>/dev/null)

@@ -514,13 +514,9 @@ static void test_ynode_at(void **state)
 static void test_ynode_at_keyp_on_miss(void **state)
 {
 	/*
-	 * BUG (src/yaml.c treqs_ynode_at): when a later step of the path is
-	 * missing, *keyp is left pointing at the key of the last step found
-	 * ("resources"), although NULL is returned.  tr.c relies on keyp to
-	 * tell whether resources.gpu_type exists and so reports a false
-	 * "found both" error (see test_tr.c test_variant_top_level_beside_
-	 * resources).  Expected: *keyp untouched (or NULL) when the result is
-	 * NULL.
+	 * When a later step of the path is missing, NULL is returned and *keyp
+	 * is left alone: tr.c relies on keyp to tell whether
+	 * resources.gpu_type exists (a false "found both" error otherwise).
 	 */
 	static const char s[] = "resources:\n  hours: 1\n";
 	struct treqs_diags d = TREQS_DIAGS_INIT;
