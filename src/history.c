@@ -55,15 +55,18 @@ int treqs_action_is_review(enum treqs_action a)
  * status was never written and one whose status the tool wrote have the
  * same digest.  Returns 0 when it did so.
  */
-static int drop_status_line(struct treqs_buf *out, const char *buf, size_t len)
+static int drop_status_line(struct treqs_buf *out, const char *buf, size_t len, const struct treqs_ydoc *parsed)
 {
-	struct treqs_ydoc *doc = NULL;
+	struct treqs_ydoc *mine = NULL;
+	const struct treqs_ydoc *doc = parsed;
 	struct treqs_diags d = TREQS_DIAGS_INIT;
 	struct treqs_ynode *k = NULL, *v;
 	size_t from, to;
 	int ret = -1;
 
-	if (treqs_yaml_parse(&doc, buf, len, "-", NULL, &d) < 0 || !doc->root || doc->root->type != TREQS_YMAP ||
+	if (!doc && treqs_yaml_parse(&mine, buf, len, "-", NULL, &d) == 0)
+		doc = mine;
+	if (!doc || !doc->root || doc->root->type != TREQS_YMAP ||
 	    doc->root->style != TREQS_YBLOCK || !(v = treqs_ymap_get(doc->root, "status", &k)) || k->col != 1 ||
 	    v->type != TREQS_YSCALAR || v->start < k->end || v->line != k->line ||
 	    v->style == TREQS_YLITERAL || v->style == TREQS_YFOLDED)
@@ -79,17 +82,22 @@ static int drop_status_line(struct treqs_buf *out, const char *buf, size_t len)
 	treqs_buf_put(out, buf + to, len - to);
 	ret = 0;
 out:
-	treqs_ydoc_free(doc);
+	treqs_ydoc_free(mine);
 	treqs_diags_free(&d);
 	return ret;
 }
 
 int treqs_digest(git_oid *out, const char *buf, size_t len)
 {
+	return treqs_digest_parsed(out, buf, len, NULL);
+}
+
+int treqs_digest_parsed(git_oid *out, const char *buf, size_t len, const struct treqs_ydoc *doc)
+{
 	struct treqs_buf b = TREQS_BUF_INIT;
 	int err;
 
-	if (drop_status_line(&b, buf, len) == 0)
+	if (drop_status_line(&b, buf, len, doc) == 0)
 		;
 	else if (treqs_edit_blank(&b, buf, len, "status") < 0) {
 		/* not YAML: the bytes themselves are the content */

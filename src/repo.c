@@ -25,6 +25,13 @@ void treqs_git_init(void)
 		 * object again on each read: half of `treqs list`'s time.
 		 */
 		git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+		/*
+		 * Keep big trees (.treqs/requests of a busy repository) in the
+		 * object cache: every TR branch's history reads its base's copy
+		 * again.  The cache stays small.
+		 */
+		git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)2 << 20);
+		git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)6 << 20);
 		done = 1;
 	}
 }

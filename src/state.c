@@ -35,7 +35,7 @@ static void load_file(struct treqs_status *st, struct treqs_ctx *ctx, const stru
 		char *where = xasprintf("%s:%s", l->ref, l->path);
 		treqs_tr_load(&st->tr, treqs_buf_cstr(&b), b.len, where, ctx->cfg, &st->diags);
 		free(where);
-		if (treqs_digest(&d, treqs_buf_cstr(&b), b.len) == 0)
+		if (treqs_digest_parsed(&d, treqs_buf_cstr(&b), b.len, st->tr ? st->tr->doc : NULL) == 0)
 			git_oid_tostr(st->digest, sizeof(st->digest), &d);
 	}
 	treqs_error_clear();

@@ -3,6 +3,7 @@
  */
 #include "treqs/yaml.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -27,10 +28,46 @@ struct builder {
 	int failed;
 };
 
+struct treqs_yblock {
+	struct treqs_yblock *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+/* Zeroed, aligned memory that lives as long as the document. */
+static void *arena_alloc(struct treqs_ydoc *doc, size_t n)
+{
+	struct treqs_yblock *b = doc->blocks;
+	size_t align = sizeof(max_align_t), need = (n + align - 1) / align * align;
+	void *p;
+
+	if (!b || b->cap - b->used < need) {
+		size_t cap = need > 8192 ? need : 8192;
+		b = xmalloc(sizeof(*b) + cap);
+		b->next = doc->blocks;
+		b->used = 0;
+		b->cap = cap;
+		doc->blocks = b;
+	}
+	p = (char *)b->data + b->used;
+	b->used += need;
+	memset(p, 0, n);
+	return p;
+}
+
+static char *arena_strndup(struct treqs_ydoc *doc, const char *s, size_t n)
+{
+	char *p = arena_alloc(doc, n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
 static struct treqs_ynode *new_node(struct builder *b, enum treqs_ynode_type type, const yaml_mark_t *start,
 				    const yaml_mark_t *end)
 {
-	struct treqs_ynode *n = xcalloc(1, sizeof(*n));
+	struct treqs_ynode *n = arena_alloc(b->doc, sizeof(*n));
 
 	n->type = type;
 	n->line = (unsigned)start->line + 1;
@@ -566,7 +603,7 @@ int treqs_yaml_parse(struct treqs_ydoc **out, const char *buf, size_t len, const
 			break;
 		case YAML_SCALAR_EVENT:
 			n = new_node(&b, TREQS_YSCALAR, &ev.start_mark, &ev.end_mark);
-			n->value = xstrndup((const char *)ev.data.scalar.value, ev.data.scalar.length);
+			n->value = arena_strndup(b.doc, (const char *)ev.data.scalar.value, ev.data.scalar.length);
 			n->len = ev.data.scalar.length;
 			if (strlen(n->value) != n->len) {
 				/*
@@ -581,7 +618,7 @@ int treqs_yaml_parse(struct treqs_ydoc **out, const char *buf, size_t len, const
 				break;
 			}
 			if (ev.data.scalar.tag)
-				n->tag = xstrdup((const char *)ev.data.scalar.tag);
+				n->tag = arena_strndup(b.doc, (const char *)ev.data.scalar.tag, strlen((const char *)ev.data.scalar.tag));
 			switch (ev.data.scalar.style) {
 			case YAML_SINGLE_QUOTED_SCALAR_STYLE: n->style = TREQS_YSINGLE; break;
 			case YAML_DOUBLE_QUOTED_SCALAR_STYLE: n->style = TREQS_YDOUBLE; break;
@@ -601,12 +638,14 @@ int treqs_yaml_parse(struct treqs_ydoc **out, const char *buf, size_t len, const
 				n->style = ev.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE ? TREQS_YFLOW
 												   : TREQS_YBLOCK;
 				if (ev.data.mapping_start.tag)
-					n->tag = xstrdup((const char *)ev.data.mapping_start.tag);
+					n->tag = arena_strndup(b.doc, (const char *)ev.data.mapping_start.tag,
+							       strlen((const char *)ev.data.mapping_start.tag));
 			} else {
 				n->style = ev.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE ? TREQS_YFLOW
 												     : TREQS_YBLOCK;
 				if (ev.data.sequence_start.tag)
-					n->tag = xstrdup((const char *)ev.data.sequence_start.tag);
+					n->tag = arena_strndup(b.doc, (const char *)ev.data.sequence_start.tag,
+							       strlen((const char *)ev.data.sequence_start.tag));
 			}
 			if (b.depth >= b.lim->max_depth) {
 				fail(&b, n->line, n->col, "yaml",
@@ -682,12 +721,14 @@ void treqs_ydoc_free(struct treqs_ydoc *doc)
 	if (!doc)
 		return;
 	for (i = 0; i < doc->nnodes; i++) {
-		free(doc->nodes[i]->tag);
-		free(doc->nodes[i]->value);
 		free(doc->nodes[i]->kids);
-		free(doc->nodes[i]);
 	}
 	free(doc->nodes);
+	while (doc->blocks) {
+		struct treqs_yblock *next = doc->blocks->next;
+		free(doc->blocks);
+		doc->blocks = next;
+	}
 	free(doc);
 }
 

@@ -383,13 +383,19 @@ int yval_strlist(struct yctx *c, const struct treqs_ynode *n, const char *field,
 		return -1;
 	}
 	for (i = 0; i < n->n; i++) {
-		char *f = xasprintf("%s[%zu]", field, i);
-		char *s = NULL;
+		struct treqs_diags quiet = TREQS_DIAGS_INIT;
+		struct yctx qc = {c->path, &quiet};
+		char *s = NULL, *f;
 
-		if (yval_string(c, n->kids[i], f, 1, &s) < 0)
-			ret = -1;
-		else
+		/* the field's name is only needed for a message: build it then */
+		if (yval_string(&qc, n->kids[i], field, 1, &s) == 0) {
 			treqs_strv_push_owned(out, s);
+			continue;
+		}
+		treqs_diags_free(&quiet);
+		f = xasprintf("%s[%zu]", field, i);
+		yval_string(c, n->kids[i], f, 1, NULL);
+		ret = -1;
 		free(f);
 	}
 	return ret;

@@ -97,6 +97,9 @@ void treqs_history_clear(struct treqs_history *h);
  * not YAML hashes as is.
  */
 int treqs_digest(git_oid *out, const char *buf, size_t len);
+/* The same, reusing doc when the text was already parsed (may be NULL). */
+struct treqs_ydoc;
+int treqs_digest_parsed(git_oid *out, const char *buf, size_t len, const struct treqs_ydoc *doc);
 /* The same, for a blob in the repository (cached per blob id in-process). */
 int treqs_digest_blob(git_oid *out, git_repository *repo, const git_oid *blob);
 

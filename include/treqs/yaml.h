@@ -58,9 +58,15 @@ struct treqs_ylimits {
 /* A parsed document: owns every node, freed at once by treqs_ydoc_free(). */
 struct treqs_ydoc {
 	struct treqs_ynode *root;      /* NULL for an empty document */
-	struct treqs_ynode **nodes;    /* every node, for freeing */
+	struct treqs_ynode **nodes;    /* every node, for freeing their kids arrays */
 	size_t nnodes, capnodes;
 	size_t bom;                    /* bytes of byte order mark skipped */
+	/*
+	 * Nodes and their strings come from a few large blocks, freed at
+	 * once: a TR has a hundred nodes, and `treqs list` reads thousands
+	 * of TRs, so one allocation each would dominate.
+	 */
+	struct treqs_yblock *blocks;
 };
 
 /*

@@ -70,7 +70,7 @@ int cmd_list(int argc, char **argv)
 		}
 		if (json) {
 			json_t *o = cli_status_json(e, &st);
-			char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
+			char *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(12));
 			if (nprinted++)
 				fputc(',', stdout);
 			fputs(text, stdout);
