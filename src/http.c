@@ -117,6 +117,8 @@ int treqs_http_request(struct treqs_http *h, const char *method, const char *pat
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
 	if (payload)
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	else if (!strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH"))
+		hdrs = curl_slist_append(hdrs, "Content-Type:"); /* an empty body: no form type */
 	for (i = 0; i < h->headers.n; i++)
 		hdrs = curl_slist_append(hdrs, h->headers.v[i]);
 
@@ -146,6 +148,10 @@ int treqs_http_request(struct treqs_http *h, const char *method, const char *pat
 		if (payload) {
 			curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload);
 			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
+		} else if (!strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH")) {
+			/* "Content-Length: 0": proxies answer 411 to a POST without a length */
+			curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
 		}
 		if (h->unix_socket)
 			curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, h->unix_socket);
