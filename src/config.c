@@ -30,7 +30,7 @@ static const char *const top_keys[] = {"id_prefix", "id_width",   "protected_bra
 				       "admins",	    "exec",	  "drivers",	      "driver_rules",
 				       NULL};
 static const char *const policy_keys[] = {"approvals_required", "groups", "required_groups", "cost_threshold",
-					  "budgets", NULL};
+					  "budgets", "require_signed_submissions", NULL};
 static const char *const exec_keys[] = {"require_signed", "runners", "lock_timeout_seconds", NULL};
 static const char *const cost_threshold_keys[] = {"usd", "group", NULL};
 static const char *const budget_keys[] = {"monthly_usd", NULL};
@@ -113,7 +113,9 @@ static void load_policy(struct yctx *c, struct treqs_config *cfg, const struct t
 		const struct treqs_ynode *k = m->kids[i], *v = m->kids[i + 1];
 		long n;
 
-		if (!strcmp(k->value, "approvals_required")) {
+		if (!strcmp(k->value, "require_signed_submissions")) {
+			yval_bool(c, v, "policy.require_signed_submissions", &cfg->require_signed_submissions);
+		} else if (!strcmp(k->value, "approvals_required")) {
 			if (yval_int(c, v, "policy.approvals_required", 1, 100, &n) == 0)
 				cfg->approvals_required = (unsigned)n;
 		} else if (!strcmp(k->value, "groups")) {

@@ -340,8 +340,8 @@ int treqs_history_load(struct treqs_history *h, git_repository *repo, const char
 			e->action = TREQS_ACT_EDIT;
 		if (has && (e->action == TREQS_ACT_REQUEST_CHANGES || e->action == TREQS_ACT_REJECT))
 			reviewers_at(&e->reviewers, repo, &blob, h->path);
-		if (opts->allowed_signers && e->action != TREQS_ACT_NONE && e->action != TREQS_ACT_EDIT &&
-		    e->action != TREQS_ACT_NEW) {
+		/* every event is checked: content too, for policy.require_signed_submissions */
+		if (opts->allowed_signers && e->action != TREQS_ACT_NONE) {
 			if ((ret = treqs_verify_commit(&e->verify, repo, &oid, opts->allowed_signers,
 						       opts->allowed_signers_len, e->author_email)) < 0) {
 				free(action);

@@ -230,7 +230,7 @@ static int check_tr_commit(struct hc *c, git_commit *commit, void *data)
 	char *sid = short_oid(oid);
 	struct change *ch = NULL;
 	size_t n = 0, i;
-	int ret;
+	int ret, changes_checked = 0;
 
 	if ((ret = changed_paths(c, commit, &ch, &n)) < 0)
 		goto out;
@@ -238,8 +238,21 @@ static int check_tr_commit(struct hc *c, git_commit *commit, void *data)
 		git_oid there;
 		int present;
 
-		if (!strcmp(ch[i].path, t->file))
+		if (!strcmp(ch[i].path, t->file)) {
+			if (c->ctx->cfg->require_signed_submissions && !changes_checked) {
+				/* who wrote the TR decides who may approve it: it must be provable */
+				const git_signature *au = git_commit_author(commit);
+				struct treqs_verify v;
+				changes_checked = 1;
+				verify(c, oid, au->email, &v);
+				if (!v.valid)
+					problem(c, "%s: commit %s changes %s but is not signed by its author %s "
+						   "(policy.require_signed_submissions): %s",
+						t->ref, sid, t->file, au->email, v.detail ? v.detail : "unknown reason");
+				treqs_verify_clear(&v);
+			}
 			continue;
+		}
 		/* a merge from the protected branch may bring its files along */
 		present = protected_blob(c, ch[i].path, &there);
 		if (git_oid_is_zero(&ch[i].id) ? !present : present && git_oid_equal(&there, &ch[i].id))

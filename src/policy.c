@@ -63,7 +63,7 @@ void treqs_policy_eval(struct treqs_policy_result *out, const struct treqs_confi
 	size_t i, j, need, cap = 0;
 	const char *blocking = NULL;
 	enum treqs_state block_state = TREQS_STATE_REVIEW;
-	int groups_ok = 1;
+	int groups_ok = 1, unsigned_content = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->state = TREQS_STATE_REVIEW;
@@ -71,10 +71,29 @@ void treqs_policy_eval(struct treqs_policy_result *out, const struct treqs_confi
 	treqs_policy_reviewers(&reviewers, cfg, tr);
 	if (tr && tr->submitted_by)
 		treqs_strv_push(&authors, tr->submitted_by);
-	for (i = 0; i < h->n; i++)
-		if ((h->v[i].action == TREQS_ACT_NEW || h->v[i].content_changed) &&
-		    !treqs_strv_contains_ci(&authors, h->v[i].author_email))
-			treqs_strv_push(&authors, h->v[i].author_email);
+	for (i = 0; i < h->n; i++) {
+		const struct treqs_event *e = &h->v[i];
+		char sid[8];
+
+		if (!(e->action == TREQS_ACT_NEW || e->content_changed))
+			continue;
+		if (!treqs_strv_contains_ci(&authors, e->author_email))
+			treqs_strv_push(&authors, e->author_email);
+		/*
+		 * An unsigned commit's author line is whatever its writer typed;
+		 * with signed submissions required, only a verified one tells who
+		 * wrote the content, and so who may not approve it.
+		 */
+		if (cfg->require_signed_submissions && !e->verify.valid) {
+			short_id(sid, &e->commit);
+			unsigned_content = 1;
+			treqs_strv_push_owned(&out->notes,
+					      xasprintf("commit %s changes the TR but is not signed by its author %s "
+							"(policy.require_signed_submissions): %s",
+							sid, e->author_email,
+							e->verify.detail ? e->verify.detail : "its signature was not checked"));
+		}
+	}
 
 	for (i = 0; i < h->n; i++) {
 		const struct treqs_event *e = &h->v[i];
@@ -170,7 +189,7 @@ void treqs_policy_eval(struct treqs_policy_result *out, const struct treqs_confi
 								     cfg->required_groups.v[i]));
 		}
 	}
-	if (out->napprovals >= need && groups_ok) {
+	if (out->napprovals >= need && groups_ok && !unsigned_content) {
 		out->state = TREQS_STATE_APPROVED;
 		out->approved_at = out->approvals[out->napprovals - 1].time;
 	} else if (out->napprovals < need) {

@@ -91,6 +91,14 @@ int treqs_cmd_run(struct treqs_cmd *cmd)
 		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 		signal(SIGPIPE, SIG_DFL);
+		/*
+		 * Its own process group when asked, so that a timeout stops
+		 * everything it started (a driver script's children too).  Not by
+		 * default: ssh-keygen may ask for a passphrase on the terminal,
+		 * which a background group cannot read.
+		 */
+		if (cmd->new_group)
+			setpgid(0, 0);
 		if (!cmd->tty) {
 			dup2(cmd->in ? inp[0] : devnull, 0);
 			if (cmd->capture_out)
@@ -149,6 +157,8 @@ int treqs_cmd_run(struct treqs_cmd *cmd)
 			double left = deadline - now_s();
 			if (left <= 0) {
 				cmd->timed_out = 1;
+				if (cmd->new_group)
+					kill(-pid, SIGKILL);
 				kill(pid, SIGKILL);
 				break;
 			}
@@ -203,6 +213,8 @@ int treqs_cmd_run(struct treqs_cmd *cmd)
 		}
 		if (now_s() >= deadline) {
 			cmd->timed_out = 1;
+			if (cmd->new_group)
+				kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 		} else {
 			struct timespec ts = {0, 10 * 1000 * 1000};

@@ -536,8 +536,18 @@ int treqs_tr_load(struct treqs_tr **out, const char *buf, size_t len, const char
 			} else if (var)
 				yval_warn(&l.c, v, "status", "accepted variant '%s'; the canonical word is '%s'",
 					  tr->status_word, var);
-		} else if (!strcmp(key, "driver"))
+		} else if (!strcmp(key, "driver")) {
 			want_name(&l, v, "driver", &tr->driver);
+			/*
+			 * A driver the configuration does not define would fail
+			 * only at launch, after approval; say so now.  Without a
+			 * configuration file (the defaults) there is nothing to
+			 * check against.
+			 */
+			if (tr->driver && cfg && cfg->doc && strcmp(tr->driver, "local") &&
+			    !treqs_config_driver_node(cfg, tr->driver))
+				yval_expected(&l.c, v, "driver", "local or a driver defined under 'drivers:' in config.yaml");
+		}
 		else if (!strcmp(key, "team"))
 			want_name(&l, v, "team", &tr->team);
 		else if (!strcmp(key, "gpu_type"))

@@ -49,6 +49,7 @@ struct treqs_config {
 
 	/* policy */
 	unsigned approvals_required;        /* 1 */
+	int require_signed_submissions;     /* content commits signed by their author */
 	struct treqs_group *groups;
 	size_t ngroups;
 	struct treqs_strv required_groups;  /* each must approve */

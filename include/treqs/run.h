@@ -23,6 +23,7 @@ struct treqs_cmd {
 	int capture_err;          /* collect stderr into err (else inherit) */
 	int tty;                  /* inherit stdin/stdout/stderr (editors) */
 	double timeout;           /* seconds, 0 = none; the child is killed after it */
+	int new_group;            /* run in a process group of its own; a timeout kills the group */
 
 	/* results */
 	struct treqs_buf out, err;

@@ -12,6 +12,7 @@
 #include "treqs/edit.h"
 #include "treqs/repo.h"
 #include "treqs/run.h"
+#include "treqs/sign.h"
 #include "treqs/template.h"
 #include "treqs/tr.h"
 
@@ -331,6 +332,8 @@ int cmd_new(int argc, char **argv)
 		co.update_ref = 1;
 		co.parents[0] = &base;
 		co.reflog = "treqs new";
+		/* signed when the user signs (and required by policy.require_signed_submissions) */
+		co.sign = treqs_sign_configured(repo);
 		ch.path = path;
 		ch.data = treqs_buf_cstr(&text);
 		ch.len = text.len;

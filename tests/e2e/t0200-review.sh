@@ -129,7 +129,7 @@ test_expect_success 'treqs log shows the signer and that the signature verified'
 	test_grep "new  *author@example.org" log &&
 	treqs log TR-0001 --json >log.json &&
 	json_get log.json "[(e[\"action\"], e.get(\"signer\"), e.get(\"verified\")) for e in j[\"events\"]]" >events &&
-	echo "[[\"new\", null, null], [\"approve\", \"lead@example.org\", true]]" >expect &&
+	echo "[[\"new\", null, false], [\"approve\", \"lead@example.org\", true]]" >expect &&
 	test_cmp expect events
 '
 
