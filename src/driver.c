@@ -11,6 +11,10 @@
 
 static const struct treqs_driver_ops *const builtin[] = {
 	&treqs_driver_local,
+	&treqs_driver_kubernetes,
+	&treqs_driver_ray,
+	&treqs_driver_http,
+	&treqs_driver_exec,
 };
 
 const char *treqs_job_state_name(enum treqs_job_state s)

@@ -115,6 +115,10 @@ void treqs_driver_close(struct treqs_driver *d);
 
 /* The built-in drivers (drivers/<type>.c). */
 extern const struct treqs_driver_ops treqs_driver_local;
+extern const struct treqs_driver_ops treqs_driver_kubernetes;
+extern const struct treqs_driver_ops treqs_driver_ray;
+extern const struct treqs_driver_ops treqs_driver_http;
+extern const struct treqs_driver_ops treqs_driver_exec;
 
 /* Helpers for drivers: a string / number from the driver's mapping, or def. */
 const char *treqs_driver_conf_str(const struct treqs_ynode *conf, const char *key, const char *def);
