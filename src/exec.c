@@ -215,9 +215,10 @@ static const char *hostname(void)
 
 /*
  * The lock commit L0 (job NULL) or a launch record L1.  A job of the local
- * driver lives in this machine's jobs directory only, so L1 says where
+ * driver lives in this machine's jobs directory only, so both say where
  * (jobs_dir): other runners must leave such a job to the runner that can
- * see it rather than take it for lost.
+ * see it rather than take it for lost (L1), or launch it a second time
+ * in a directory of their own (L0).  See parse_runner().
  */
 static int lock_commit(struct runner *r, git_oid *out, const char *id, const git_oid *parent, const char *digest,
 		       const char *job, const char *test_job, const char *jobs_dir)
@@ -234,6 +235,9 @@ static int lock_commit(struct runner *r, git_oid *out, const char *id, const git
 				 hostname(), (long)getpid(), jobs_dir);
 	else if (job)
 		treqs_buf_printf(&msg, "%s: launched as %s\n\n", id, job);
+	else if (jobs_dir)
+		treqs_buf_printf(&msg, "%s: launch lock\n\nTaken by %s (pid %ld); local jobs in %s\n\n", id, hostname(),
+				 (long)getpid(), jobs_dir);
 	else
 		treqs_buf_printf(&msg, "%s: launch lock\n\nTaken by %s (pid %ld).\n\n", id, hostname(), (long)getpid());
 	treqs_buf_printf(&msg, "TReqs-Id: %s\nTReqs-Action: launch\nTReqs-Digest: %s\n", id, digest);
@@ -249,6 +253,35 @@ static int lock_commit(struct runner *r, git_oid *out, const char *id, const git
 	git_commit_free(pc);
 	treqs_buf_free(&msg);
 	return ret;
+}
+
+/*
+ * Reads the line "VERB HOST (pid PID)[; local jobs in DIR]" that
+ * lock_commit() writes; *dir is NULL without the jobs part.  Returns 0
+ * when msg has no such line.
+ */
+static int parse_runner(const char *msg, const char *verb, char **host, long *pid, char **dir)
+{
+	const char *p = msg, *h, *eol, *in;
+	size_t vlen = strlen(verb);
+
+	*host = *dir = NULL;
+	*pid = 0;
+	for (; (p = strstr(p, verb)); p += vlen)
+		if (p == msg || p[-1] == '\n')
+			break;
+	if (!p)
+		return 0;
+	h = p + vlen;
+	eol = h + strcspn(h, "\n");
+	*host = xstrndup(h, strcspn(h, " \n"));
+	if ((p = strstr(h, " (pid ")) && p < eol)
+		*pid = atol(p + 6);
+	if ((in = strstr(h, "; local jobs in ")) && in < eol) {
+		in += strlen("; local jobs in ");
+		*dir = xstrndup(in, (size_t)(eol - in));
+	}
+	return 1;
 }
 
 static void lock_clear(struct lock *l)
@@ -283,13 +316,8 @@ static int lock_read(struct runner *r, struct lock *l, const char *id, const git
 	l->test_job = treqs_trailer_get(git_commit_message(c), "TReqs-Test-Job");
 	l->digest = treqs_trailer_get(git_commit_message(c), "TReqs-Digest");
 	if (l->job) {
-		const char *m = git_commit_message(c), *p = strstr(m, "\nLaunched by "), *in, *eol;
-		if (p && (in = strstr(p, "; local jobs in ")) && (eol = strchr(in, '\n')) && in < eol) {
-			const char *host = p + strlen("\nLaunched by ");
-			l->job_host = xstrndup(host, strcspn(host, " \n"));
-			in += strlen("; local jobs in ");
-			l->job_dir = xstrndup(in, (size_t)(eol - in));
-		}
+		long pid;
+		parse_runner(git_commit_message(c), "Launched by ", &l->job_host, &pid, &l->job_dir);
 	}
 	/* walk back to L0, whose parent is the approved TR head */
 	git_oid_cpy(&cur, tip);
@@ -372,6 +400,16 @@ static const char *machine_jobs_dir(struct runner *r, const char *dname, struct 
 	return treqs_driver_conf_str(treqs_config_driver_node(r->ctx->cfg, dname), "jobs_dir", r->jobs_root);
 }
 
+static int same_dir(const char *a, const char *b)
+{
+	char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
+	int same = ra && rb ? !strcmp(ra, rb) : !strcmp(a, b);
+
+	free(ra);
+	free(rb);
+	return same;
+}
+
 /*
  * Whether a job the driver cannot find was launched by a runner that
  * keeps its jobs elsewhere (another machine, another jobs directory):
@@ -381,19 +419,10 @@ static const char *machine_jobs_dir(struct runner *r, const char *dname, struct 
 static int launched_elsewhere(struct runner *r, const struct lock *l, const char *dname, struct treqs_driver *d)
 {
 	const char *mine = machine_jobs_dir(r, dname, d);
-	char *a, *b;
-	int same;
 
 	if (!l->job_host || !l->job_dir || !mine)
 		return 0;
-	if (strcmp(l->job_host, hostname()))
-		return 1;
-	a = realpath(l->job_dir, NULL);
-	b = realpath(mine, NULL);
-	same = a && b ? !strcmp(a, b) : !strcmp(l->job_dir, mine);
-	free(a);
-	free(b);
-	return !same;
+	return strcmp(l->job_host, hostname()) || !same_dir(l->job_dir, mine);
 }
 
 /* Splits "driver:job-id". */
@@ -1022,10 +1051,18 @@ out:
 
 static int take_lock(struct runner *r, const char *id, const struct treqs_status *st, struct lock *l)
 {
+	struct treqs_driver *d = NULL;
+	const char *dname;
 	git_oid commit;
 	int ret;
 
-	if ((ret = lock_commit(r, &commit, id, &st->head, st->digest, NULL, NULL, NULL)) < 0)
+	if (!st->tr)
+		return treqs_error(TREQS_EINVALID, "the approved %s cannot be read", id);
+	/* a driver that cannot be opened fails now, before the lock holds the TR back */
+	dname = driver_for(r, st->tr);
+	if ((ret = get_driver(r, dname, &d)) < 0)
+		return ret;
+	if ((ret = lock_commit(r, &commit, id, &st->head, st->digest, NULL, NULL, machine_jobs_dir(r, dname, d))) < 0)
 		return ret;
 	if ((ret = publish_lock(r, id, &commit, NULL)) < 0)
 		return ret;
@@ -1037,31 +1074,43 @@ static int take_lock(struct runner *r, const char *id, const struct treqs_status
  * process of this machine that is gone, or it is older than the lock
  * timeout (exec.lock_timeout_seconds, default 600).  Otherwise its runner
  * is presumably still starting the job, and taking over would launch it
- * twice.  why receives who holds it.
+ * twice.  A gone runner whose local jobs were in another directory may
+ * have submitted the job there, where this runner's driver cannot find
+ * it to re-attach: that lock waits for the timeout too.  why receives
+ * who holds it.
  */
 static int lock_abandoned(struct runner *r, const struct lock *l, char *why, size_t n)
 {
 	git_commit *c = NULL;
-	const char *msg, *p;
-	char host[256] = "";
+	char *host = NULL, *dir = NULL;
 	long pid = 0;
 	double age = 0, timeout = 600;
 	const struct treqs_ynode *exec = r->ctx->cfg->doc ? treqs_ymap_get(r->ctx->cfg->doc->root, "exec", NULL) : NULL;
-	int abandoned = 0;
+	int abandoned = 0, here;
 
 	timeout = treqs_driver_conf_num(exec, "lock_timeout_seconds", timeout);
 	if (git_commit_lookup(&c, r->repo, &l->tip) < 0)
 		return 0;
-	msg = git_commit_message(c);
 	age = now() - (double)git_commit_time(c);
-	if ((p = strstr(msg, "Taken by ")))
-		sscanf(p, "Taken by %255s (pid %ld)", host, &pid);
-	snprintf(why, n, "%s (pid %ld), %.0f s ago", host[0] ? host : "another runner", pid, age);
+	parse_runner(git_commit_message(c), "Taken by ", &host, &pid, &dir);
+	here = host && !strcmp(host, hostname());
+	if (here && dir) {
+		struct treqs_driver *d = NULL;
+		const char *dname = driver_for(r, l->tr), *mine = NULL;
+		if (get_driver(r, dname, &d) == 0)
+			mine = machine_jobs_dir(r, dname, d);
+		treqs_error_clear();
+		here = mine && same_dir(dir, mine);
+	}
+	snprintf(why, n, "%s (pid %ld), %.0f s ago%s%s", host ? host : "another runner", pid, age,
+		 dir ? ", local jobs in " : "", dir ? dir : "");
 	if (age > timeout)
 		abandoned = 1;
-	else if (!strcmp(host, hostname()) && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+	else if (here && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
 		abandoned = 1;
 	git_commit_free(c);
+	free(host);
+	free(dir);
 	return abandoned;
 }
 

@@ -96,9 +96,15 @@ int cmd_status(int argc, char **argv)
 		}
 	}
 	if (have_job) {
-		double end = js.end_time > 0 ? js.end_time : (double)time(NULL);
+		struct timespec ts;
+		double end;
+
+		/* drivers report start times to the millisecond: time(NULL) would make a fresh job's age negative */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		end = js.end_time > 0 ? js.end_time : (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 		json_object_set_new(o, "job_state", json_string(treqs_job_state_name(js.state)));
-		json_object_set_new(o, "elapsed_seconds", json_real(js.start_time > 0 ? end - js.start_time : 0));
+		json_object_set_new(o, "elapsed_seconds",
+				    json_real(js.start_time > 0 && end > js.start_time ? end - js.start_time : 0));
 		json_object_set_new(o, "restarts", json_integer(js.restarts));
 		json_object_set_new(o, "exit_status", treqs_job_state_final(js.state) ? json_integer(js.exit_code) : json_null());
 		json_object_set_new(o, "log_tail", json_string(treqs_buf_cstr(&tail)));
