@@ -513,9 +513,12 @@ int treqs_repo_git(git_repository *repo, const char *const *args, struct treqs_b
 	}
 	if (status)
 		*status = cmd.status;
-	if (ret == 0 && cmd.status != 0)
-		ret = treqs_error(TREQS_EENV, "'git %s' failed (exit %d): %s", args[0], cmd.status,
-				  cmd.err.len ? treqs_buf_cstr(&cmd.err) : treqs_buf_cstr(&cmd.out));
+	if (ret == 0 && cmd.status != 0) {
+		struct treqs_buf *why = cmd.err.len ? &cmd.err : &cmd.out;
+		while (why->len && (why->ptr[why->len - 1] == '\n' || why->ptr[why->len - 1] == ' '))
+			why->ptr[--why->len] = '\0';
+		ret = treqs_error(TREQS_EENV, "'git %s' failed (exit %d): %s", args[0], cmd.status, treqs_buf_cstr(why));
+	}
 	treqs_cmd_clear(&cmd);
 	return ret;
 }

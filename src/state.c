@@ -58,11 +58,32 @@ static void archive_outcome(struct treqs_status *st, struct treqs_ctx *ctx, cons
 			st->state = TREQS_STATE_FAILED;
 		else if (!strcmp(o, "cancelled"))
 			st->state = TREQS_STATE_CANCELLED;
+		st->result = json_incref(j);
+		if (json_string_value(json_object_get(j, "job")))
+			st->job = xstrdup(json_string_value(json_object_get(j, "job")));
 	}
 	treqs_error_clear();
 	json_decref(j);
 	free(path);
 	treqs_buf_free(&b);
+}
+
+/* submitted_by, else (DESIGN section 2) the author of the commit that created the TR. */
+static void set_submitter(struct treqs_status *st)
+{
+	size_t i;
+
+	free(st->submitter);
+	st->submitter = NULL;
+	if (st->tr && st->tr->submitted_by) {
+		st->submitter = xstrdup(st->tr->submitted_by);
+		return;
+	}
+	for (i = 0; i < st->history.n; i++)
+		if (st->history.v[i].action == TREQS_ACT_NEW || st->history.v[i].content_changed) {
+			st->submitter = xstrdup(st->history.v[i].author_email);
+			return;
+		}
 }
 
 /*
@@ -119,6 +140,7 @@ static int archived_history(struct treqs_status *st, struct treqs_ctx *ctx, cons
 				digest = st->history.v[i].digest;
 		treqs_policy_eval(&p, ctx->cfg, st->tr, digest ? digest : st->digest, &st->history);
 		st->policy = p;
+		set_submitter(st);
 		/* the archive holds what is true now; the policy's state is history */
 		treqs_strv_free(&st->policy.notes);
 	}
@@ -155,6 +177,7 @@ static int review_state(struct treqs_status *st, struct treqs_ctx *ctx, const ch
 	treqs_policy_eval(&st->policy, ctx->cfg, st->tr, st->digest, &st->history);
 	if (st->policy.state != TREQS_STATE_REVIEW)
 		st->state = st->policy.state;
+	set_submitter(st);
 	return 0;
 }
 
@@ -370,5 +393,7 @@ void treqs_status_clear(struct treqs_status *st)
 	treqs_policy_clear(&st->policy);
 	free(st->job);
 	free(st->outcome);
+	free(st->submitter);
+	json_decref(st->result);
 	memset(st, 0, sizeof(*st));
 }

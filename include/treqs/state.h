@@ -22,6 +22,7 @@
 #define TREQS_STATE_H
 
 #include <git2.h>
+#include <jansson.h>
 
 #include "treqs/catalog.h"
 #include "treqs/context.h"
@@ -44,6 +45,8 @@ struct treqs_status {
 	git_oid lock;                  /* its commit */
 	char *job;                     /* "driver:job-id" from the lock commit */
 	char *outcome;                 /* archived: "succeeded", "failed", "cancelled" */
+	json_t *result;                /* archived: result.json (owned), or NULL */
+	char *submitter;               /* submitted_by, else the creating commit's author, or NULL */
 	git_oid archive_commit;        /* archived: the commit of the protected branch holding it */
 };
 

@@ -196,5 +196,9 @@ json_t *cli_status_json(const struct treqs_entry *e, const struct treqs_status *
 		json_object_set_new(o, "job", json_string(st->job));
 	if (st->outcome)
 		json_object_set_new(o, "outcome", json_string(st->outcome));
+	if (st->result)
+		json_object_set(o, "result", st->result);
+	if (st->submitter)
+		json_object_set_new(o, "submitted_by", json_string(st->submitter));
 	return o;
 }

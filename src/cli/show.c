@@ -95,7 +95,7 @@ static void print_text(const struct treqs_tr *tr, const struct treqs_entry *e, c
 	field(tr->shell ? "command (sh):" : "command:", treqs_buf_cstr(&b));
 	field("team:", tr->team);
 	field("driver:", tr->driver);
-	field("submitted by:", tr->submitted_by);
+	field("submitted by:", st->submitter ? st->submitter : tr->submitted_by);
 	list_field("reviewers:", &tr->reviewers);
 	for (i = 0; i < e->nlocs; i++) {
 		const struct treqs_loc *l = &e->locs[i];
@@ -120,6 +120,34 @@ static void print_text(const struct treqs_tr *tr, const struct treqs_entry *e, c
 		field("job:", st->job);
 	if (st->outcome)
 		field("outcome:", st->outcome);
+	if (st->result) {
+		json_t *c = json_object_get(st->result, "cost_actual_usd"), *exp = json_object_get(st->result, "expected");
+		json_t *m = json_object_get(st->result, "metrics");
+		const char *k;
+		json_t *v;
+		int first = 1;
+
+		if (json_is_number(c)) {
+			treqs_buf_clear(&b);
+			treqs_buf_printf(&b, "$%.2f actual, %.4f GPU-hours", json_number_value(c),
+					 json_number_value(json_object_get(st->result, "gpu_hours")));
+			field("cost:", treqs_buf_cstr(&b));
+		}
+		json_object_foreach(m, k, v) {
+			treqs_buf_clear(&b);
+			treqs_buf_printf(&b, "%s = %g", k, json_number_value(v));
+			field(first ? "metrics:" : "", treqs_buf_cstr(&b));
+			first = 0;
+		}
+		for (i = 0; i < json_array_size(exp); i++) {
+			json_t *x = json_array_get(exp, i);
+			treqs_buf_clear(&b);
+			treqs_buf_printf(&b, "%s %s: %s", json_string_value(json_object_get(x, "metric")),
+					 json_string_value(json_object_get(x, "condition")),
+					 json_string_value(json_object_get(x, "verdict")));
+			field(i ? "" : "verdicts:", treqs_buf_cstr(&b));
+		}
+	}
 	if (tr->notes && *tr->notes) {
 		putchar('\n');
 		put_safe(tr->notes);
