@@ -178,47 +178,6 @@ void treqs_verify_clear(struct treqs_verify *v)
 	memset(v, 0, sizeof(*v));
 }
 
-int treqs_signers_find(struct treqs_strv *out, const char *allowed_signers, size_t len, const char *sigfile)
-{
-	char *dir = NULL, *asfile = NULL;
-	const char *argv[8];
-	struct treqs_cmd cmd;
-	int ret;
-
-	memset(&cmd, 0, sizeof(cmd));
-	if ((ret = treqs_tmpdir(&dir)) < 0)
-		return ret;
-	asfile = xasprintf("%s/allowed_signers", dir);
-	if ((ret = treqs_write_file(asfile, allowed_signers, len)) < 0)
-		goto out;
-	argv[0] = "ssh-keygen";
-	argv[1] = "-Y";
-	argv[2] = "find-principals";
-	argv[3] = "-f";
-	argv[4] = asfile;
-	argv[5] = "-s";
-	argv[6] = sigfile;
-	argv[7] = NULL;
-	cmd.argv = argv;
-	cmd.capture_out = cmd.capture_err = 1;
-	if ((ret = treqs_cmd_run(&cmd)) < 0)
-		goto out;
-	if (cmd.status == 0) {
-		char *save = NULL, *line;
-		char *text = xstrdup(treqs_buf_cstr(&cmd.out));
-		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-			if (*line)
-				treqs_strv_push(out, line);
-		free(text);
-	}
-out:
-	treqs_cmd_clear(&cmd);
-	treqs_rmtree(dir);
-	free(dir);
-	free(asfile);
-	return ret;
-}
-
 /* Asks ssh-keygen, for what the in-process check does not handle. */
 static int verify_ssh_keygen(struct treqs_verify *v, const char *sigtext, size_t siglen, const char *data,
 			     size_t datalen, const char *allowed, size_t allowed_len, const char *principal)

@@ -43,10 +43,4 @@ int treqs_verify_commit(struct treqs_verify *v, git_repository *repo, const git_
 			const char *allowed_signers, size_t signers_len, const char *email);
 void treqs_verify_clear(struct treqs_verify *v);
 
-/*
- * Principals (first fields) of allowed_signers text that list the key
- * fingerprint fp, as found by "ssh-keygen -Y find-principals".
- */
-int treqs_signers_find(struct treqs_strv *out, const char *allowed_signers, size_t len, const char *sigfile);
-
 #endif
