@@ -7,9 +7,11 @@
  * with "ssh-keygen -Y sign -n git -f KEY", exactly as git does, so
  * "git verify-commit" accepts the result.
  *
- * Verification of ssh signatures runs "ssh-keygen -Y verify" against an
- * allowed_signers text that the caller supplies (read from the protected
- * branch, never from the branch being checked).
+ * Verification checks ssh signatures against an allowed_signers text that
+ * the caller supplies (read from the protected branch, never from the
+ * branch being checked): in-process for ssh-ed25519 keys (sshsig.c,
+ * crypto.c: the hook verifies thousands of signatures), and with
+ * "ssh-keygen -Y verify" for every other key type or option.
  */
 #ifndef TREQS_SIGN_H
 #define TREQS_SIGN_H
