@@ -11,6 +11,7 @@
 
 static const struct treqs_driver_ops *const builtin[] = {
 	&treqs_driver_local,
+	&treqs_driver_slurm,
 	&treqs_driver_kubernetes,
 	&treqs_driver_ray,
 	&treqs_driver_http,

@@ -115,6 +115,7 @@ void treqs_driver_close(struct treqs_driver *d);
 
 /* The built-in drivers (drivers/<type>.c). */
 extern const struct treqs_driver_ops treqs_driver_local;
+extern const struct treqs_driver_ops treqs_driver_slurm;
 extern const struct treqs_driver_ops treqs_driver_kubernetes;
 extern const struct treqs_driver_ops treqs_driver_ray;
 extern const struct treqs_driver_ops treqs_driver_http;

@@ -13,7 +13,9 @@
 #                           If a cluster is already running in DIR it says so on
 #                           stderr, prints the same lines and succeeds.
 #   cluster.sh stop   DIR   cancel jobs, stop every daemon started for DIR (pid
-#                           files in DIR/run); idempotent.
+#                           files in DIR/run); idempotent.  If DIR was removed
+#                           under a running cluster, kills the processes that
+#                           still name it (command line or open files).
 #   cluster.sh status DIR   exit 0 (and print the lines above) if running.
 #
 # Everything this script starts is private to DIR: its own munged (own key and

@@ -24,6 +24,34 @@
 
 #define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
 
+/* The request log of the fake slurmrestd serving the current test, if any. */
+static const char *fake_log;
+static pid_t fake_pid;
+
+static void show_fake_log(void)
+{
+	struct treqs_buf b = TREQS_BUF_INIT;
+	int st;
+
+	if (fake_pid > 0 && waitpid(fake_pid, &st, WNOHANG) == fake_pid)
+		print_error("the fake slurmrestd ended: %s %d\n", WIFSIGNALED(st) ? "signal" : "exit",
+			    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+
+	if (fake_log && treqs_read_file(&b, fake_log, 0) == 0)
+		print_error("the fake slurmrestd saw:\n%s\n", treqs_buf_cstr(&b));
+	treqs_buf_free(&b);
+}
+
+/* Asserts that a call succeeded, showing treqs' message (and the fake's log) when it did not. */
+#define assert_ok(e)                                                                   \
+	do {                                                                           \
+		int r_ = (e);                                                          \
+		if (r_ != 0) {                                                         \
+			show_fake_log();                                               \
+			fail_msg("%s returned %d: %s", #e, r_, treqs_error_msg());     \
+		}                                                                      \
+	} while (0)
+
 static json_t *J(const char *text)
 {
 	json_error_t err;
@@ -93,6 +121,10 @@ static void test_script_text(void **state)
 			     "exec 'python3' 'train.py' '--epochs' '40'\n");
 	treqs_buf_free(&b);
 
+	s.name = "evil\ntouch x";
+	assert_int_equal(treqs_slurm_script(&b, &s), 0);
+	assert_non_null(strstr(b.ptr, "# treqs job evil?touch?x\ncd "));
+	treqs_buf_free(&b);
 	s.argv = ARGV("-x");
 	assert_int_equal(treqs_slurm_script(&b, &s), TREQS_EINVALID);
 	assert_non_null(strstr(treqs_error_msg(), "starts with '-'"));
@@ -572,48 +604,74 @@ static void test_find_in_jobs(void **state)
 
 	/* duplicates: the live one wins over newer finished or refused ones */
 	r = J("{\"jobs\":["
-	      "{\"job_id\":3,\"name\":\"TR-0001-abcdef0\",\"job_state\":\"COMPLETED\",\"start_time\":1,\"exit_code\":0},"
-	      "{\"job_id\":4,\"name\":\"TR-0001-abcdef0\",\"job_state\":\"RUNNING\",\"start_time\":2},"
+	      "{\"job_id\":3,\"name\":\"TR-0001-abcdef0\",\"job_state\":\"COMPLETED\",\"start_time\":1,\"exit_code\":0,"
+	      "\"comment\":\"treqs;max_restarts=0\"},"
+	      "{\"job_id\":4,\"name\":\"TR-0001-abcdef0\",\"job_state\":\"RUNNING\",\"start_time\":2,"
+	      "\"comment\":\"treqs;max_restarts=0\"},"
 	      "{\"job_id\":5,\"name\":\"TR-0001-abcdef0\",\"job_state\":\"FAILED\",\"state_reason\":\"BadConstraints\","
-	      "\"start_time\":0},"
-	      "{\"job_id\":9,\"name\":\"other\",\"job_state\":\"RUNNING\"},"
+	      "\"start_time\":0,\"comment\":\"treqs;max_restarts=0\"},"
+	      "{\"job_id\":9,\"name\":\"other\",\"job_state\":\"RUNNING\",\"comment\":\"treqs;max_restarts=0\"},"
 	      "{\"job_id\":10,\"name\":null,\"job_state\":\"RUNNING\"}]}");
-	assert_int_equal(treqs_slurm_find_in_jobs(&id, r, "TR-0001-abcdef0", "GET /jobs"), 0);
+	assert_int_equal(treqs_slurm_find_in_jobs(&id, r, "TR-0001-abcdef0", NULL, "GET /jobs"), 0);
 	assert_string_equal(id, "4");
 	free(id);
 	json_decref(r);
 
 	/* finished ones: the newest; a refused submission is not a job */
 	r = J("{\"jobs\":["
-	      "{\"job_id\":3,\"name\":\"N\",\"job_state\":\"FAILED\",\"start_time\":1,\"exit_code\":768},"
-	      "{\"job_id\":12,\"name\":\"N\",\"job_state\":\"CANCELLED\",\"start_time\":5,\"exit_code\":15},"
-	      "{\"job_id\":20,\"name\":\"N\",\"job_state\":\"FAILED\",\"start_time\":0,\"exit_code\":0}]}");
-	assert_int_equal(treqs_slurm_find_in_jobs(&id, r, "N", "GET /jobs"), 0);
+	      "{\"job_id\":3,\"name\":\"N\",\"job_state\":\"FAILED\",\"start_time\":1,\"exit_code\":768,"
+	      "\"comment\":\"treqs;max_restarts=0\"},"
+	      "{\"job_id\":12,\"name\":\"N\",\"job_state\":\"CANCELLED\",\"start_time\":5,\"exit_code\":15,"
+	      "\"comment\":{\"job\":\"treqs;max_restarts=0\"}},"
+	      "{\"job_id\":20,\"name\":\"N\",\"job_state\":\"FAILED\",\"start_time\":0,\"exit_code\":0,"
+	      "\"comment\":\"treqs;max_restarts=0\"}]}");
+	assert_int_equal(treqs_slurm_find_in_jobs(&id, r, "N", NULL, "GET /jobs"), 0);
 	assert_string_equal(id, "12");
 	free(id);
-	assert_int_equal(treqs_slurm_find_in_jobs(&id, r, "M", "GET /jobs"), TREQS_ENOTFOUND);
+	assert_int_equal(treqs_slurm_find_in_jobs(&id, r, "M", NULL, "GET /jobs"), TREQS_ENOTFOUND);
 	assert_null(id);
 	json_decref(r);
 
+	/* someone else's job of that name (no treqs comment, or another user) is not ours */
+	r = J("{\"jobs\":["
+	      "{\"job_id\":30,\"name\":\"N\",\"job_state\":\"RUNNING\",\"comment\":\"\",\"user_name\":\"alice\"},"
+	      "{\"job_id\":31,\"name\":\"N\",\"job_state\":\"RUNNING\",\"user_name\":\"alice\"},"
+	      "{\"job_id\":32,\"name\":\"N\",\"job_state\":\"RUNNING\",\"comment\":\"treqs;max_restarts=0\","
+	      "\"user_name\":\"mallory\"},"
+	      "{\"job_id\":29,\"name\":\"N\",\"job_state\":\"COMPLETED\",\"start_time\":3,\"comment\":"
+	      "\"treqs;max_restarts=0\",\"user_name\":\"alice\"}]}");
+	assert_int_equal(treqs_slurm_find_in_jobs(&id, r, "N", "alice", "GET /jobs"), 0);
+	assert_string_equal(id, "29");
+	free(id);
+	assert_int_equal(treqs_slurm_find_in_jobs(&id, r, "N", NULL, "GET /jobs"), 0);
+	assert_string_equal(id, "32");
+	free(id);
+	assert_int_equal(treqs_slurm_find_in_jobs(&id, r, "N", "bob", "GET /jobs"), TREQS_ENOTFOUND);
+	json_decref(r);
+
 	r = J("{\"jobs\":[{\"job_id\":20,\"name\":\"N\",\"job_state\":\"FAILED\",\"state_reason\":\"BadConstraints\","
-	      "\"start_time\":0}]}");
-	assert_int_equal(treqs_slurm_find_in_jobs(&id, r, "N", "GET /jobs"), TREQS_ENOTFOUND);
+	      "\"start_time\":0,\"comment\":\"treqs;max_restarts=0\"}]}");
+	assert_int_equal(treqs_slurm_find_in_jobs(&id, r, "N", NULL, "GET /jobs"), TREQS_ENOTFOUND);
 	json_decref(r);
 
 	r = J("{\"jobs\":[]}");
-	assert_int_equal(treqs_slurm_find_in_jobs(&id, r, "N", "GET /jobs"), TREQS_ENOTFOUND);
+	assert_int_equal(treqs_slurm_find_in_jobs(&id, r, "N", NULL, "GET /jobs"), TREQS_ENOTFOUND);
 	json_decref(r);
 
-	r = J("{\"jobs\":[{\"name\":\"N\",\"job_state\":\"RUNNING\"}]}");
-	assert_int_equal(treqs_slurm_find_in_jobs(&id, r, "N", "GET /jobs"), TREQS_EENV);
+	r = J("{\"jobs\":[{\"name\":\"N\",\"job_state\":\"RUNNING\",\"comment\":\"treqs;max_restarts=0\"}]}");
+	assert_int_equal(treqs_slurm_find_in_jobs(&id, r, "N", NULL, "GET /jobs"), TREQS_EENV);
 	assert_non_null(strstr(treqs_error_msg(), "'jobs[].job_id'"));
 	json_decref(r);
-	r = J("{\"jobs\":[{\"job_id\":1,\"name\":\"N\",\"job_state\":5}]}");
-	assert_int_equal(treqs_slurm_find_in_jobs(&id, r, "N", "GET /jobs"), TREQS_EENV);
+	r = J("{\"jobs\":[{\"job_id\":1,\"name\":\"N\",\"job_state\":5,\"comment\":\"treqs;max_restarts=0\"}]}");
+	assert_int_equal(treqs_slurm_find_in_jobs(&id, r, "N", NULL, "GET /jobs"), TREQS_EENV);
 	assert_non_null(strstr(treqs_error_msg(), "'job_state'"));
 	json_decref(r);
+	r = J("{\"jobs\":[7]}");
+	assert_int_equal(treqs_slurm_find_in_jobs(&id, r, "N", NULL, "GET /jobs"), TREQS_EENV);
+	assert_non_null(strstr(treqs_error_msg(), "'jobs[]'"));
+	json_decref(r);
 	r = J("{\"jobz\":[]}");
-	assert_int_equal(treqs_slurm_find_in_jobs(&id, r, "N", "GET /jobs"), TREQS_EENV);
+	assert_int_equal(treqs_slurm_find_in_jobs(&id, r, "N", NULL, "GET /jobs"), TREQS_EENV);
 	assert_non_null(strstr(treqs_error_msg(), "'jobs'"));
 	json_decref(r);
 	treqs_error_clear();
@@ -713,16 +771,27 @@ static void test_squeue(void **state)
 {
 	char *id = NULL;
 
-	assert_int_equal(treqs_slurm_find_in_squeue(&id, "3 COMPLETED None\n4 RUNNING None\n5 FAILED BadConstraints\n", "N"),
+	assert_int_equal(treqs_slurm_find_in_squeue(&id,
+						    "3 COMPLETED None treqs;max_restarts=0\n"
+						    "4 RUNNING None treqs;max_restarts=0\n"
+						    "5 FAILED BadConstraints treqs;max_restarts=0\n"
+						    "6 RUNNING None (null)\n",
+						    "N"),
 			 0);
 	assert_string_equal(id, "4");
 	free(id);
-	assert_int_equal(treqs_slurm_find_in_squeue(&id, "3 COMPLETED None\n8 FAILED NonZeroExitCode\n", "N"), 0);
+	assert_int_equal(treqs_slurm_find_in_squeue(&id, "3 COMPLETED None treqs;max_restarts=1\n8 FAILED NonZeroExitCode "
+							 "treqs;max_restarts=1\n",
+						    "N"),
+			 0);
 	assert_string_equal(id, "8");
 	free(id);
-	assert_int_equal(treqs_slurm_find_in_squeue(&id, "5 FAILED BadConstraints\n", "N"), TREQS_ENOTFOUND);
+	/* not submitted by treqs */
+	assert_int_equal(treqs_slurm_find_in_squeue(&id, "9 RUNNING None (null)\n10 RUNNING None\n", "N"), TREQS_ENOTFOUND);
+	assert_int_equal(treqs_slurm_find_in_squeue(&id, "5 FAILED BadConstraints treqs;max_restarts=0\n", "N"),
+			 TREQS_ENOTFOUND);
 	assert_int_equal(treqs_slurm_find_in_squeue(&id, "", "N"), TREQS_ENOTFOUND);
-	assert_int_equal(treqs_slurm_find_in_squeue(&id, "garbage\n\nx y z\n", "N"), TREQS_ENOTFOUND);
+	assert_int_equal(treqs_slurm_find_in_squeue(&id, "garbage\n\nx y z w\n", "N"), TREQS_ENOTFOUND);
 	assert_null(id);
 	treqs_error_clear();
 }
@@ -774,6 +843,7 @@ static void fake_start(struct fake *f, const char *const *responses)
 	assert_int_equal(treqs_tmpdir(&f->dir), 0);
 	f->sock = xasprintf("%s/rest.sock", f->dir);
 	f->log = xasprintf("%s/requests.log", f->dir);
+	fake_log = f->log;
 	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
 	assert_true(lfd >= 0);
 	memset(&sa, 0, sizeof(sa));
@@ -784,6 +854,7 @@ static void fake_start(struct fake *f, const char *const *responses)
 	fflush(NULL);
 	f->pid = fork();
 	assert_true(f->pid >= 0);
+	fake_pid = f->pid;
 	if (f->pid == 0) {
 		FILE *log = fopen(f->log, "a");
 		size_t i;
@@ -792,17 +863,25 @@ static void fake_start(struct fake *f, const char *const *responses)
 			long status = atol(responses[i]);
 			const char *body = strchr(responses[i], ' ');
 			char *head;
-			if (fd < 0)
+			if (fd < 0) {
+				fprintf(log, "FAKE: accept: %s\n", strerror(errno));
+				fflush(log);
 				_exit(1);
+			}
 			body = body ? body + 1 : "";
 			fake_read_request(fd, log);
 			head = xasprintf("HTTP/1.1 %ld X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
 					 "Connection: close\r\n\r\n",
 					 status, strlen(body));
-			if (write(fd, head, strlen(head)) < 0 || write(fd, body, strlen(body)) < 0)
-				_exit(1);
+			/* the client may close as soon as it has the whole answer: not an error */
+			if (write(fd, head, strlen(head)) < 0 || (*body && write(fd, body, strlen(body)) < 0)) {
+				fprintf(log, "FAKE: write: %s\n", strerror(errno));
+				fflush(log);
+			}
 			free(head);
 			close(fd);
+			fprintf(log, "FAKE: served %zu\n", i + 1);
+			fflush(log);
 		}
 		_exit(0);
 	}
@@ -823,6 +902,7 @@ static char *fake_stop(struct fake *f)
 	}
 	treqs_read_file(&b, f->log, 0);
 	treqs_error_clear();
+	fake_log = NULL;
 	treqs_rmtree(f->dir);
 	free(f->dir);
 	free(f->sock);
@@ -963,7 +1043,7 @@ static void test_transient_5xx_retried(void **state)
 	fake_start(&f, ARGV("503 ", "500 {\"errors\":[{\"error_number\":1007,\"error\":\"Protocol authentication error\"}]}",
 			    running_job));
 	assert_int_equal(drv_open(&x, CONF, f.sock), 0);
-	assert_int_equal(x.d->ops->poll(x.d, "42", &st), 0);
+	assert_ok(x.d->ops->poll(x.d, "42", &st));
 	assert_int_equal(st.state, TREQS_JOB_RUNNING);
 	assert_true(st.start_time == 100);
 	drv_close(&x);
@@ -1079,7 +1159,7 @@ static void test_submit_never_twice(void **state)
 	s = dir_spec(f.dir, &sd, &od);
 	conf = xasprintf(CONF "jobs_dir: %s/jobs\n", f.dir);
 	assert_int_equal(drv_open(&x, conf, f.sock), 0);
-	assert_int_equal(x.d->ops->submit(x.d, &s, &id), 0);
+	assert_ok(x.d->ops->submit(x.d, &s, &id));
 	assert_string_equal(id, "42");
 	/* remembered: the log is found without asking Slurm */
 	{
@@ -1131,7 +1211,7 @@ static void test_submit_body_sent_and_verdict_not_retried(void **state)
 	s = dir_spec(f.dir, &sd, &od);
 	conf = xasprintf(CONF "gpus: true\ngpu_types: {a100: ''}\n");
 	assert_int_equal(drv_open(&x, conf, f.sock), 0);
-	assert_int_equal(x.d->ops->submit(x.d, &s, &id), 0);
+	assert_ok(x.d->ops->submit(x.d, &s, &id));
 	assert_string_equal(id, "77");
 	free(id);
 	id = NULL;
