@@ -1170,6 +1170,14 @@ static void one_pass(struct runner *r)
 		fail(r, "exec", ret);
 		return;
 	}
+	/* judged on the configuration just fetched, not the one this clone had */
+	if (r->ctx->cfg->require_signed_exec && !r->sign) {
+		treqs_error(TREQS_EENV, "config.yaml requires signed launch and archive commits "
+					"(exec.require_signed) but this runner has no signing key (user.signingkey)");
+		fail(r, "exec", TREQS_EENV);
+		treqs_catalog_free(cat);
+		return;
+	}
 	for (i = 0; i < cat->n; i++) {
 		const struct treqs_entry *e = &cat->v[i];
 		struct treqs_status st;
@@ -1278,9 +1286,7 @@ static int runner_init(struct runner *r, git_repository *repo, const struct treq
 		git_signature_free(sig);
 	}
 	r->sign = treqs_sign_configured(repo);
-	if (r->ctx->cfg->require_signed_exec && !r->sign)
-		return treqs_error(TREQS_EENV, "config.yaml requires signed launch and archive commits "
-					       "(exec.require_signed) but this runner has no signing key (user.signingkey)");
+
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 #include "treqs/policy.h"
 #include "treqs/repo.h"
 #include "treqs/sign.h"
+#include "treqs/state.h"
 #include "treqs/tr.h"
 
 static const struct cli_cmd_info review_info = {
@@ -247,12 +248,32 @@ static int do_review(const char *id, enum treqs_action action, const char *messa
 		if ((ret = treqs_history_load(&h, repo, id, &ho)) < 0)
 			goto fail;
 		treqs_policy_eval(&pol, ctx->cfg, tr, dhex, &h);
+		{
+			/* the whole derivation, budgets included, as the server will judge it */
+			struct treqs_status st2;
+			if (treqs_state_derive_branch(&st2, ctx, id, &commit) == 0) {
+				if (st2.state == TREQS_STATE_REVIEW && pol.state == TREQS_STATE_APPROVED) {
+					size_t k;
+					pol.state = TREQS_STATE_REVIEW;
+					for (k = 0; k < st2.policy.notes.n; k++)
+						if (!treqs_strv_contains(&pol.notes, st2.policy.notes.v[k]))
+							treqs_strv_push(&pol.notes, st2.policy.notes.v[k]);
+				}
+				treqs_status_clear(&st2);
+			}
+			treqs_error_clear();
+		}
 		if (nch == 0 || pol.state == new_state)
 			break;
-		/* our own signature did not verify against allowed_signers: keep the status */
-		cli_warn("your signature does not verify against %s on %s (%s); this review will not count",
-			 TREQS_SIGNERS_PATH, ctx->cfg->protected_branch,
-			 h.n && h.v[h.n - 1].verify.detail ? h.v[h.n - 1].verify.detail : "unknown key");
+		if (pol.state == TREQS_STATE_REVIEW && new_state == TREQS_STATE_APPROVED &&
+		    h.n && h.v[h.n - 1].verify.valid)
+			/* it verified: something else (a budget) holds the approval back */
+			cli_warn("%s", pol.notes.n ? pol.notes.v[pol.notes.n - 1] : "the policy is not satisfied yet");
+		else
+			/* our own signature did not verify against allowed_signers: keep the status */
+			cli_warn("your signature does not verify against %s on %s (%s); this review will not count",
+				 TREQS_SIGNERS_PATH, ctx->cfg->protected_branch,
+				 h.n && h.v[h.n - 1].verify.detail ? h.v[h.n - 1].verify.detail : "unknown key");
 		new_state = pol.state;
 		treqs_policy_clear(&pol);
 		treqs_history_clear(&h);
