@@ -408,6 +408,18 @@ def cmd_repo(args):
     git(repo, "config", "user.email", "bench@example.org", env=env)
     git(repo, "remote", "add", "origin", "https://example.org/ml/models.git", env=env)
     subprocess.run([args.treqs, "init"], cwd=repo, env=env, check=True, stdout=subprocess.DEVNULL)
+    # the TRs name cluster drivers: define them, as a real repository would
+    cfg = os.path.join(repo, ".treqs", "config.yaml")
+    with open(cfg) as f:
+        text = f.read()
+    text = text.replace("drivers: {}\n", "drivers:\n"
+                        "  slurm: {type: slurm, endpoint: \"unix:/run/slurmrestd.sock\"}\n"
+                        "  kubernetes: {type: kubernetes, endpoint: \"https://k8s.example.org\", image: \"train:1\"}\n"
+                        "  ray: {type: ray, endpoint: \"http://ray.example.org:8265\"}\n"
+                        "  http: {type: http, endpoint: \"http://jobs.example.org\", repo: \"ml/models\"}\n", 1)
+    with open(cfg, "w") as f:
+        f.write(text)
+    git(repo, "commit", "-q", "--amend", "--no-edit", "-a", env=env)
 
     def read(i):
         with open(os.path.join(args.dir, f"TR-{i:04d}.yaml"), "rb") as f:

@@ -266,6 +266,11 @@ int treqs_history_load(struct treqs_history *h, git_repository *repo, const char
 	git_revwalk *walk = NULL;
 	git_oid oid;
 	int err, ret = 0;
+	struct {
+		git_oid commit, blob;
+		int has;
+	} *seen = NULL;
+	size_t nseen = 0, capseen = 0;
 
 	memset(h, 0, sizeof(*h));
 	h->id = xstrdup(id);
@@ -294,9 +299,32 @@ int treqs_history_load(struct treqs_history *h, git_repository *repo, const char
 		msg = git_commit_message(c);
 		tid = treqs_trailer_get(msg, "TReqs-Id");
 		action = treqs_trailer_get(msg, "TReqs-Action");
-		has = file_blob(&blob, c, h->path);
-		if (git_commit_parentcount(c) > 0 && git_commit_parent(&parent, c, 0) == 0)
-			phas = file_blob(&pblob, parent, h->path);
+		if (opts->head_blob && git_oid_equal(&oid, opts->head)) {
+			has = 1;
+			git_oid_cpy(&blob, opts->head_blob);
+		} else {
+			has = file_blob(&blob, c, h->path);
+		}
+		if (git_commit_parentcount(c) > 0) {
+			/* the walk is oldest first: the parent's answer is usually known */
+			const git_oid *pid = git_commit_parent_id(c, 0);
+			size_t k;
+			for (k = 0; k < nseen; k++)
+				if (git_oid_equal(&seen[k].commit, pid))
+					break;
+			if (k < nseen) {
+				phas = seen[k].has;
+				git_oid_cpy(&pblob, &seen[k].blob);
+			} else if (git_commit_parent(&parent, c, 0) == 0) {
+				phas = file_blob(&pblob, parent, h->path);
+			}
+		}
+		xgrow(&seen, &capseen, nseen + 1, sizeof(*seen));
+		git_oid_cpy(&seen[nseen].commit, &oid);
+		seen[nseen].has = has;
+		if (has)
+			git_oid_cpy(&seen[nseen].blob, &blob);
+		nseen++;
 		changed = has != phas || (has && !git_oid_equal(&blob, &pblob));
 		if (!(tid && !strcmp(tid, id)) && !changed) {
 			free(tid);
@@ -358,6 +386,7 @@ int treqs_history_load(struct treqs_history *h, git_repository *repo, const char
 	if (err != GIT_ITEROVER)
 		ret = treqs_error_git(err, "unable to walk history of %s", id);
 out:
+	free(seen);
 	git_revwalk_free(walk);
 	if (ret < 0)
 		treqs_history_clear(h);

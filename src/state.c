@@ -160,12 +160,14 @@ static void lock_job(struct treqs_status *st, struct treqs_ctx *ctx)
 }
 
 /* The policy over the TR branch that ends at head. */
-static int review_state(struct treqs_status *st, struct treqs_ctx *ctx, const char *id, const git_oid *head)
+static int review_state(struct treqs_status *st, struct treqs_ctx *ctx, const char *id, const git_oid *head,
+			const git_oid *head_blob)
 {
 	struct treqs_history_opts ho;
 	int ret;
 
 	memset(&ho, 0, sizeof(ho));
+	ho.head_blob = head_blob;
 	st->has_head = 1;
 	git_oid_cpy(&st->head, head);
 	ho.head = &st->head;
@@ -356,7 +358,7 @@ int treqs_state_derive(struct treqs_status *st, struct treqs_ctx *ctx, const str
 		published = 1;
 	st->state = published ? TREQS_STATE_REVIEW : TREQS_STATE_DRAFT;
 	if (st->loc == own_l || st->loc == own_r) {
-		if ((ret = review_state(st, ctx, e->id, &st->loc->commit)) < 0)
+		if ((ret = review_state(st, ctx, e->id, &st->loc->commit, &st->loc->blob)) < 0)
 			return ret;
 	}
 	lock_state(st, ctx, e->id);
@@ -378,7 +380,7 @@ int treqs_state_derive_branch(struct treqs_status *st, struct treqs_ctx *ctx, co
 		if ((ret = treqs_digest(&d, treqs_buf_cstr(&b), b.len)) == 0)
 			git_oid_tostr(st->digest, sizeof(st->digest), &d);
 	}
-	if (ret == 0 && (ret = review_state(st, ctx, id, head)) == 0)
+	if (ret == 0 && (ret = review_state(st, ctx, id, head, &blob)) == 0)
 		lock_state(st, ctx, id);
 	treqs_buf_free(&b);
 	free(path);

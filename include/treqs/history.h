@@ -74,6 +74,7 @@ struct treqs_history_opts {
 	const git_oid *head;       /* where to start (required) */
 	const git_oid *hide;       /* commits reachable from here are not part of it; may be NULL */
 	const char *path;          /* TR file path; default .treqs/requests/ID.yaml */
+	const git_oid *head_blob;  /* the file's blob at head when already known (saves a tree read), or NULL */
 	/* verification of review, launch and archive commits; no verification when NULL */
 	const char *allowed_signers;
 	size_t allowed_signers_len;

@@ -69,7 +69,7 @@ int cmd_list(int argc, char **argv)
 			continue;
 		}
 		if (json) {
-			json_t *o = cli_status_json(e, &st);
+			json_t *o = cli_summary_json(e, &st);
 			char *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(12));
 			if (nprinted++)
 				fputc(',', stdout);

@@ -167,6 +167,37 @@ const char *cli_fmt_num(char *buf, size_t n, double d)
 	return buf;
 }
 
+json_t *cli_summary_json(const struct treqs_entry *e, const struct treqs_status *st)
+{
+	const struct treqs_tr *tr = st->tr;
+	json_t *o = json_object(), *res = json_object(), *loc;
+
+	json_object_set_new(o, "id", json_string(e->id));
+	json_object_set_new(o, "state", json_string(treqs_state_name(st->state)));
+	json_object_set_new(o, "title", tr && tr->title ? json_string(tr->title) : json_null());
+	json_object_set_new(res, "gpu_type", tr && tr->gpu_type ? json_string(tr->gpu_type) : json_null());
+	json_object_set_new(res, "gpu_count", json_integer(tr ? tr->gpu_count : 0));
+	json_object_set_new(res, "hours", tr && tr->hours > 0 ? num_json(tr->hours) : json_null());
+	json_object_set_new(o, "resources", res);
+	json_object_set_new(o, "cost_estimate_usd", tr && tr->cost >= 0 ? num_json(tr->cost) : json_null());
+	json_object_set_new(o, "submitted_by", st->submitter ? json_string(st->submitter)
+							     : tr && tr->submitted_by ? json_string(tr->submitted_by) : json_null());
+	json_object_set_new(o, "team", tr && tr->team ? json_string(tr->team) : json_null());
+	json_object_set_new(o, "valid", json_boolean(tr && st->diags.nerrors == 0));
+	json_object_set_new(o, "approvals", json_integer((json_int_t)st->policy.napprovals));
+	loc = json_object();
+	if (st->loc) {
+		json_object_set_new(loc, "kind", json_string(treqs_where_name(st->loc->where)));
+		json_object_set_new(loc, "ref", json_string(st->loc->ref));
+	}
+	json_object_set_new(o, "location", loc);
+	if (st->job)
+		json_object_set_new(o, "job", json_string(st->job));
+	if (st->outcome)
+		json_object_set_new(o, "outcome", json_string(st->outcome));
+	return o;
+}
+
 json_t *cli_status_json(const struct treqs_entry *e, const struct treqs_status *st)
 {
 	json_t *o = st->tr ? cli_tr_json(st->tr) : json_object(), *ap = json_array(), *notes = json_array();

@@ -26,6 +26,12 @@ void cli_put_cut(struct treqs_buf *b, const char *s, size_t width);
 const char *cli_fmt_num(char *buf, size_t n, double d);
 
 struct treqs_status;
+/*
+ * New JSON object summing a TR up for list: id, state, title, resources,
+ * cost_estimate_usd, submitted_by, team, valid, approvals (a count),
+ * location {kind, ref}, job and outcome when there are.
+ */
+json_t *cli_summary_json(const struct treqs_entry *e, const struct treqs_status *st);
 /* New JSON object: the TR's fields plus id, state, location, digest, approvals, policy notes. */
 json_t *cli_status_json(const struct treqs_entry *e, const struct treqs_status *st);
 
