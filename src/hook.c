@@ -466,7 +466,7 @@ static int check_main_commit(struct hc *c, git_commit *commit, void *data)
 	for (i = 0; i < n; i++) {
 		const char *p = ch[i].path;
 
-		if (!strcmp(p, TREQS_CONFIG_PATH) || !strcmp(p, TREQS_SIGNERS_PATH)) {
+		if (!strcmp(p, TREQS_CONFIG_PATH) || !strcmp(p, TREQS_SIGNERS_PATH) || !strcmp(p, TREQS_OPENPGP_KEYS_PATH)) {
 			struct treqs_verify v;
 			if (m->bootstrap || trust_checked)
 				continue;

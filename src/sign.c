@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "treqs/repo.h"
@@ -35,6 +36,32 @@ int treqs_sign_configured(git_repository *repo)
 	char *fmt = config_or(repo, "gpg.format", "openpgp");
 	int ok = key != NULL;
 
+	if (!ok && !strcmp(fmt, "openpgp")) {
+		/* as git: without user.signingkey, gpg signs as the committer */
+		git_signature *who = NULL;
+		if (treqs_signature(&who, repo, 1) == 0) {
+			char *program = config_or(repo, "gpg.openpgp.program", NULL);
+			const char *argv[5];
+			struct treqs_cmd cmd;
+
+			if (!program)
+				program = config_or(repo, "gpg.program", "gpg");
+			argv[0] = program;
+			argv[1] = "--batch";
+			argv[2] = "--list-secret-keys";
+			argv[3] = who->email;
+			argv[4] = NULL;
+			memset(&cmd, 0, sizeof(cmd));
+			cmd.argv = argv;
+			cmd.capture_out = cmd.capture_err = 1;
+			cmd.timeout = 30;
+			ok = treqs_cmd_run(&cmd) == 0 && cmd.status == 0;
+			treqs_cmd_clear(&cmd);
+			free(program);
+		}
+		git_signature_free(who);
+		treqs_error_clear();
+	}
 	free(key);
 	free(fmt);
 	return ok;
@@ -230,6 +257,164 @@ out:
 	return ret;
 }
 
+/* ---- OpenPGP ---- */
+
+static struct {
+	char *home;       /* the private GNUPGHOME, or NULL */
+	struct treqs_buf keys;
+} pgp;
+
+static void pgp_cleanup(void)
+{
+	if (pgp.home) {
+		treqs_rmtree(pgp.home);
+		free(pgp.home);
+		pgp.home = NULL;
+	}
+	treqs_buf_free(&pgp.keys);
+}
+
+static int gpg_run(struct treqs_cmd *cmd, const char *const *args, const char *in, size_t inlen)
+{
+	const char *argv[16];
+	size_t n = 0, i;
+
+	argv[n++] = "gpg";
+	argv[n++] = "--homedir";
+	argv[n++] = pgp.home;
+	argv[n++] = "--batch";
+	argv[n++] = "--no-tty";
+	argv[n++] = "--quiet";
+	for (i = 0; args[i] && n < TREQS_ARRAY_SIZE(argv) - 1; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->argv = argv;
+	cmd->in = in;
+	cmd->inlen = inlen;
+	cmd->capture_out = cmd->capture_err = 1;
+	cmd->timeout = 60;
+	return treqs_cmd_run(cmd);
+}
+
+int treqs_openpgp_trust(const char *armored, size_t len)
+{
+	static int registered;
+	struct treqs_cmd cmd;
+	const char *args[] = {"--import", NULL};
+	int ret;
+
+	if (pgp.home && pgp.keys.len == len && (!len || !memcmp(pgp.keys.ptr, armored, len)))
+		return 0; /* the same keys: nothing to do */
+	pgp_cleanup();
+	if (!len)
+		return 0;
+	if (!registered) {
+		atexit(pgp_cleanup);
+		registered = 1;
+	}
+	if ((ret = treqs_tmpdir(&pgp.home)) < 0)
+		return ret;
+	treqs_buf_put(&pgp.keys, armored, len);
+	if ((ret = gpg_run(&cmd, args, armored, len)) == 0 && cmd.status != 0)
+		ret = treqs_error(TREQS_EENV, "gpg could not import %s: %s", TREQS_OPENPGP_KEYS_PATH, treqs_buf_cstr(&cmd.err));
+	treqs_cmd_clear(&cmd);
+	if (ret < 0)
+		pgp_cleanup();
+	return ret;
+}
+
+/* The value after "[GNUPG:] KEY " in gpg's status output, up to the line's end; caller frees. */
+static char *status_line(const char *status, const char *key)
+{
+	char *needle = xasprintf("[GNUPG:] %s ", key);
+	const char *p = strstr(status, needle), *end;
+	char *v = NULL;
+
+	if (p) {
+		p += strlen(needle);
+		end = strchr(p, '\n');
+		v = xstrndup(p, end ? (size_t)(end - p) : strlen(p));
+	}
+	free(needle);
+	return v;
+}
+
+static int verify_openpgp(struct treqs_verify *v, const char *sig, size_t siglen, const char *data, size_t datalen,
+			  const char *email)
+{
+	char *sigfile = NULL, *validsig = NULL, *primary = NULL;
+	struct treqs_cmd cmd;
+	int ret = 0;
+
+	memset(&cmd, 0, sizeof(cmd));
+	if (!pgp.home) {
+		v->detail = xasprintf("signed with OpenPGP, but %s on the protected branch lists no OpenPGP keys",
+				      TREQS_OPENPGP_KEYS_PATH);
+		return 0;
+	}
+	sigfile = xasprintf("%s/sig.asc", pgp.home);
+	if ((ret = treqs_write_file(sigfile, sig, siglen)) < 0)
+		goto out;
+	{
+		const char *args[] = {"--status-fd", "1", "--verify", sigfile, "-", NULL};
+		if ((ret = gpg_run(&cmd, args, data, datalen)) < 0)
+			goto out;
+	}
+	validsig = status_line(treqs_buf_cstr(&cmd.out), "VALIDSIG");
+	if (!validsig || !strstr(treqs_buf_cstr(&cmd.out), "[GNUPG:] GOODSIG ")) {
+		v->detail = xstrdup(strstr(treqs_buf_cstr(&cmd.out), "NO_PUBKEY")
+					    ? "the OpenPGP key is not in " TREQS_OPENPGP_KEYS_PATH
+					    : "the OpenPGP signature does not verify");
+		goto out;
+	}
+	/* VALIDSIG <fpr> <date> <ts> <exp> <ver> <res> <pk> <hash> <class> <primary-fpr> */
+	{
+		const char *last = strrchr(validsig, ' ');
+		primary = xstrdup(last ? last + 1 : validsig);
+		v->fingerprint = xasprintf("OPENPGP:%s", primary);
+	}
+	treqs_cmd_clear(&cmd);
+	{
+		const char *args[] = {"--with-colons", "--list-keys", primary, NULL};
+		char *text, *line, *save = NULL;
+		if ((ret = gpg_run(&cmd, args, NULL, 0)) < 0)
+			goto out;
+		/* uid:<validity>:...:<user id> is field 10; the email is inside <...> */
+		text = xstrdup(treqs_buf_cstr(&cmd.out));
+		for (line = strtok_r(text, "\n", &save); line && email; line = strtok_r(NULL, "\n", &save)) {
+			const char *f = line, *lt, *gt;
+			int field;
+			if (strncmp(line, "uid:", 4))
+				continue;
+			for (field = 1; field < 10 && f; field++) {
+				f = strchr(f, ':');
+				if (f)
+					f++;
+			}
+			if (!f)
+				continue;
+			lt = strchr(f, '<');
+			gt = lt ? strchr(lt, '>') : NULL;
+			if (lt && gt && (size_t)(gt - lt - 1) == strlen(email) && !strncasecmp(lt + 1, email, strlen(email)))
+				v->valid = 1;
+		}
+		free(text);
+	}
+	if (v->valid)
+		v->principal = xstrdup(email);
+	else
+		v->detail = xasprintf("OpenPGP key %s has no user id for %s", primary, email ? email : "(nobody)");
+out:
+	treqs_cmd_clear(&cmd);
+	if (sigfile)
+		unlink(sigfile);
+	free(sigfile);
+	free(validsig);
+	free(primary);
+	return ret;
+}
+
 int treqs_verify_commit(struct treqs_verify *v, git_repository *repo, const git_oid *id,
 			const char *allowed_signers, size_t signers_len, const char *email)
 {
@@ -250,7 +435,7 @@ int treqs_verify_commit(struct treqs_verify *v, git_repository *repo, const git_
 	v->signed_ = 1;
 	if (strstr(sig.ptr, "-----BEGIN PGP SIGNATURE-----")) {
 		v->format = xstrdup("openpgp");
-		v->detail = xstrdup("signed with OpenPGP; treqs trusts the ssh keys in allowed_signers");
+		ret = verify_openpgp(v, sig.ptr, sig.size, data.ptr, data.size, email);
 		goto out;
 	}
 	v->format = xstrdup("ssh");

@@ -24,6 +24,7 @@ struct treqs_diags;
 #define TREQS_ARCHIVE_DIR ".treqs/archive"
 #define TREQS_CONFIG_PATH ".treqs/config.yaml"
 #define TREQS_SIGNERS_PATH ".treqs/allowed_signers"
+#define TREQS_OPENPGP_KEYS_PATH ".treqs/openpgp-keys.asc"
 #define TREQS_NOTES_REF "refs/notes/treqs"
 #define TREQS_LOCKS_PREFIX "refs/treqs/locks/"
 #define TREQS_BRANCH_PREFIX "treqs/"

@@ -45,4 +45,14 @@ int treqs_verify_commit(struct treqs_verify *v, git_repository *repo, const git_
 			const char *allowed_signers, size_t signers_len, const char *email);
 void treqs_verify_clear(struct treqs_verify *v);
 
+/*
+ * The OpenPGP public keys (armored) that OpenPGP signatures are verified
+ * against, for this process: .treqs/openpgp-keys.asc of the protected
+ * branch.  A signature counts for the email of one of its key's user ids.
+ * The keys go into a private keyring (a temporary GNUPGHOME, removed at
+ * exit); gpg's web of trust plays no part: the file is the trust root.
+ * An empty text removes them.  Returns 0 or TREQS_EENV.
+ */
+int treqs_openpgp_trust(const char *armored, size_t len);
+
 #endif
