@@ -395,13 +395,13 @@ test_expect_success 'a launch lock for a TR that is not approved: refused' '
 	test "$(observe TR-0001)" = review
 '
 
-# Known hole, not tested as passing: the policy knows who submitted a TR
-# and who wrote it only from submitted_by and the author lines of unsigned
-# commits.  A submitter who is also a listed reviewer can write the TR
-# under another name (GIT_AUTHOR_EMAIL, submitted_by) and approve it with
-# their own key, and it counts.
+# By default the policy knows who submitted a TR and who wrote it only from
+# submitted_by and the author lines of unsigned commits.  A submitter who
+# is also a listed reviewer can write the TR under another name and approve
+# it with their own key.  policy.require_signed_submissions closes this:
+# t0220-signed-submissions.sh tests it.
 test_skip 'a listed reviewer forges the authorship of their own TR and approves it' \
-	'known hole: authorship of unsigned commits cannot be trusted'
+	'closed only with policy.require_signed_submissions (t0220)'
 
 test_expect_success 'config.yaml changed on main by a non-admin: refused' '
 	cd a/work && git fetch -q && git checkout -q main && git reset -q --hard origin/main &&
