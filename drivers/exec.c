@@ -498,7 +498,10 @@ static int execdrv_submit(struct treqs_driver *d, const struct treqs_job_spec *s
 {
 	int ret = start(d, "submit", spec, job_id);
 
-	/* submit has no "not found": whatever went wrong, the TR stays approved and retriable */
+	/*
+	 * submit has no "not found": whatever went wrong is an engine failure;
+	 * the TR keeps its lock without a job and this runner retries it
+	 */
 	return ret == TREQS_ENOTFOUND || ret == TREQS_EINVALID ? TREQS_EENV : ret;
 }
 

@@ -46,7 +46,10 @@ static int local_open(struct treqs_driver **out, const char *name, const struct 
 
 	l->base.ops = &treqs_driver_local;
 	l->base.name = xstrdup(name);
-	root = treqs_driver_conf_str(conf, "jobs_dir", root);
+	/*
+	 * Only the runner's TREQS_JOBS_DIR: exec puts the job's files there,
+	 * and a path in the repository's configuration would be one machine's.
+	 */
 	if (!root || !*root) {
 		free(l->base.name);
 		free(l);

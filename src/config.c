@@ -22,6 +22,7 @@ struct treqs_config *treqs_config_new_default(void)
 	cfg->price_tolerance = 0.25;
 	cfg->approvals_required = 1;
 	cfg->cost_threshold_usd = -1;
+	cfg->lock_timeout_seconds = 600;
 	return cfg;
 }
 
@@ -323,8 +324,10 @@ int treqs_config_parse(struct treqs_config **out, const char *buf, size_t len, c
 					yval_bool(&c, ev, "exec.require_signed", &cfg->require_signed_exec);
 				else if (!strcmp(ek->value, "runners"))
 					yval_strlist(&c, ev, "exec.runners", 1, &cfg->runners);
-				else if (!strcmp(ek->value, "lock_timeout_seconds"))
-					yval_int(&c, ev, "exec.lock_timeout_seconds", 1, 7 * 24 * 3600, &n);
+				else if (!strcmp(ek->value, "lock_timeout_seconds")) {
+					if (yval_int(&c, ev, "exec.lock_timeout_seconds", 1, 7 * 24 * 3600, &n) == 0)
+						cfg->lock_timeout_seconds = n;
+				}
 				else
 					yval_unknown_key(&c, ek, "exec", exec_keys);
 			}

@@ -1084,11 +1084,10 @@ static int lock_abandoned(struct runner *r, const struct lock *l, char *why, siz
 	git_commit *c = NULL;
 	char *host = NULL, *dir = NULL;
 	long pid = 0;
-	double age = 0, timeout = 600;
-	const struct treqs_ynode *exec = r->ctx->cfg->doc ? treqs_ymap_get(r->ctx->cfg->doc->root, "exec", NULL) : NULL;
+	double age = 0, timeout;
 	int abandoned = 0, here;
 
-	timeout = treqs_driver_conf_num(exec, "lock_timeout_seconds", timeout);
+	timeout = (double)r->ctx->cfg->lock_timeout_seconds;
 	if (git_commit_lookup(&c, r->repo, &l->tip) < 0)
 		return 0;
 	age = now() - (double)git_commit_time(c);
@@ -1213,7 +1212,9 @@ static void one_pass(struct runner *r)
 				char why[256];
 				if (!lock_abandoned(r, &l, why, sizeof(why)))
 					say(r, "%s: being launched by %s", e->id, why);
-				else if (r->o->launch && (ret = launch(r, e->id, &l)) < 0)
+				else if (!r->o->launch)
+					say(r, "%s: locked by %s, which left no job; treqs exec takes it over", e->id, why);
+				else if ((ret = launch(r, e->id, &l)) < 0)
 					fail(r, e->id, ret);
 			} else if ((ret = follow(r, e->id, &l)) < 0) {
 				fail(r, e->id, ret);

@@ -61,6 +61,7 @@ struct treqs_config {
 
 	/* execution */
 	int require_signed_exec;
+	long lock_timeout_seconds;          /* a lock without a job is abandoned after it (600) */
 	struct treqs_strv runners;          /* principals allowed to write launch/archive */
 	struct treqs_driver_rule *driver_rules;
 	size_t ndriver_rules;

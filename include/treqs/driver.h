@@ -21,7 +21,8 @@
  *   7. cancel()   stops it (idempotent: cancelling a finished job is fine)
  *   8. close()
  * Job ids are strings chosen by the driver; treqs records them as
- * "TYPE:ID" in TReqs-Job trailers.  Every function returns 0 or a negative
+ * "NAME:ID" in TReqs-Job trailers, NAME being the driver's name in the
+ * configuration (drivers.NAME, or "local").  Every function returns 0 or a negative
  * treqs_code with the message set (TREQS_EENV for engine failures, which
  * leave the TR retriable; TREQS_ENOTFOUND from find() and poll() for a
  * job the engine does not know).

@@ -155,10 +155,16 @@ int cmd_log(int argc, char **argv)
 			       git_oid_tostr_s(&x->commit), sig);
 			free(who);
 		}
-		if (x->verified_done && x->verify.signed_ && !x->verify.valid && x->verify.detail)
-			printf("    (%s)\n", x->verify.detail);
-		if (x->job)
-			printf("    job %s\n", x->job);
+		if (x->verified_done && x->verify.signed_ && !x->verify.valid && x->verify.detail) {
+			char *d = cli_safe(x->verify.detail);
+			printf("    (%s)\n", d);
+			free(d);
+		}
+		if (x->job) {
+			char *jb = cli_safe(x->job);
+			printf("    job %s\n", jb);
+			free(jb);
+		}
 		if (x->message && *x->message && !x->field && x->action != TREQS_ACT_COMMENT)
 			print_indented(x->message);
 	}
@@ -190,8 +196,11 @@ int cmd_log(int argc, char **argv)
 			}
 		}
 	}
-	for (i = 0; i < st.policy.notes.n; i++)
-		printf("%s%s\n", i ? "        " : "\npolicy: ", st.policy.notes.v[i]);
+	for (i = 0; i < st.policy.notes.n; i++) {
+		char *n = cli_safe(st.policy.notes.v[i]);
+		printf("%s%s\n", i ? "        " : "\npolicy: ", n);
+		free(n);
+	}
 	ret = 0;
 	goto out;
 fail:

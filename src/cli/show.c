@@ -129,14 +129,14 @@ static void print_text(const struct treqs_tr *tr, const struct treqs_entry *e, c
 
 		if (json_is_number(c)) {
 			treqs_buf_clear(&b);
-			treqs_buf_printf(&b, "$%.2f actual, %.4f GPU-hours", json_number_value(c),
+			treqs_buf_printf(&b, "$%.2f, %.4f GPU-hours", json_number_value(c),
 					 json_number_value(json_object_get(st->result, "gpu_hours")));
-			field("cost:", treqs_buf_cstr(&b));
+			field("actual cost:", treqs_buf_cstr(&b));
 		}
 		json_object_foreach(m, k, v) {
 			treqs_buf_clear(&b);
-			treqs_buf_printf(&b, "%s = %g", k, json_number_value(v));
-			field(first ? "metrics:" : "", treqs_buf_cstr(&b));
+			treqs_buf_printf(&b, "%s = %.10g", k, json_number_value(v));
+			field(first ? "results:" : "", treqs_buf_cstr(&b));
 			first = 0;
 		}
 		for (i = 0; i < json_array_size(exp); i++) {
