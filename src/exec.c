@@ -220,16 +220,17 @@ static const char *hostname(void)
  * see it rather than take it for lost (L1), or launch it a second time
  * in a directory of their own (L0).  See parse_runner().
  */
-static int lock_commit(struct runner *r, git_oid *out, const char *id, const git_oid *parent, const char *digest,
-		       const char *job, const char *test_job, const char *jobs_dir)
+static int lock_commit(struct runner *r, git_oid *out, const char *id, const git_oid *parent, const git_oid *tr_head,
+		       const char *digest, const char *job, const char *test_job, const char *jobs_dir)
 {
 	struct treqs_commit_opts co;
 	git_commit *pc = NULL;
 	struct treqs_buf msg = TREQS_BUF_INIT;
 	int ret, err;
 
-	if ((err = git_commit_lookup(&pc, r->repo, parent)) < 0)
-		return treqs_error_git(err, "unable to read %s", git_oid_tostr_s(parent));
+	/* a lock taken again after a release: the release, then the approved head */
+	if ((err = git_commit_lookup(&pc, r->repo, tr_head ? tr_head : parent)) < 0)
+		return treqs_error_git(err, "unable to read %s", git_oid_tostr_s(tr_head ? tr_head : parent));
 	if (job && jobs_dir)
 		treqs_buf_printf(&msg, "%s: launched as %s\n\nLaunched by %s (pid %ld); local jobs in %s\n\n", id, job,
 				 hostname(), (long)getpid(), jobs_dir);
@@ -247,11 +248,42 @@ static int lock_commit(struct runner *r, git_oid *out, const char *id, const git
 		treqs_buf_printf(&msg, "TReqs-Test-Job: %s\n", test_job);
 	memset(&co, 0, sizeof(co));
 	co.parents[0] = parent;
+	co.parents[1] = tr_head;
 	co.base_tree = git_commit_tree_id(pc);
 	co.sign = r->sign;
 	ret = treqs_repo_commit(out, r->repo, &co, NULL, 0, treqs_buf_cstr(&msg));
 	git_commit_free(pc);
 	treqs_buf_free(&msg);
+	return ret;
+}
+
+/*
+ * Gives the lock back after a launch failed before any job existed (the
+ * engine was unreachable, the driver refused): a release record on top of
+ * the lock, so that the TR is approved again and any runner may take it.
+ */
+static int release_lock(struct runner *r, const char *id, const git_oid *tip, const char *digest, const char *why)
+{
+	struct treqs_commit_opts co;
+	git_commit *pc = NULL;
+	struct treqs_buf msg = TREQS_BUF_INIT;
+	git_oid commit;
+	int ret, err;
+
+	if ((err = git_commit_lookup(&pc, r->repo, tip)) < 0)
+		return treqs_error_git(err, "unable to read %s", git_oid_tostr_s(tip));
+	treqs_buf_printf(&msg, "%s: launch released\n\nReleased by %s (pid %ld): %s\n\n"
+			       "TReqs-Id: %s\nTReqs-Action: release\nTReqs-Digest: %s\n",
+			 id, hostname(), (long)getpid(), why, id, digest ? digest : "");
+	memset(&co, 0, sizeof(co));
+	co.parents[0] = tip;
+	co.base_tree = git_commit_tree_id(pc);
+	co.sign = r->sign;
+	ret = treqs_repo_commit(&commit, r->repo, &co, NULL, 0, treqs_buf_cstr(&msg));
+	git_commit_free(pc);
+	treqs_buf_free(&msg);
+	if (ret == 0)
+		ret = publish_lock(r, id, &commit, tip);
 	return ret;
 }
 
@@ -319,23 +351,31 @@ static int lock_read(struct runner *r, struct lock *l, const char *id, const git
 		long pid;
 		parse_runner(git_commit_message(c), "Launched by ", &l->job_host, &pid, &l->job_dir);
 	}
-	/* walk back to L0, whose parent is the approved TR head */
+	/*
+	 * Walk back to the lock (a launch record without a job): its last
+	 * parent is the approved TR head (the first, for a lock taken again
+	 * after a release, is the release).
+	 */
 	git_oid_cpy(&cur, tip);
 	first = c;
 	c = NULL;
-	while (git_commit_parentcount(first) == 1) {
+	for (;;) {
+		char *act = treqs_trailer_get(git_commit_message(first), "TReqs-Action");
+		char *job = treqs_trailer_get(git_commit_message(first), "TReqs-Job");
+		int is_lock = act && !strcmp(act, "launch") && !job, walk_on = act && (!strcmp(act, "launch") ||
+											 !strcmp(act, "release"));
 		git_commit *p = NULL;
-		char *act;
-		if (git_commit_parent(&p, first, 0) < 0)
-			break;
-		act = treqs_trailer_get(git_commit_message(p), "TReqs-Action");
-		if (!act || strcmp(act, "launch")) {
-			free(act);
-			git_oid_cpy(&l->tr_head, git_commit_id(p));
-			git_commit_free(p);
+
+		free(act);
+		free(job);
+		if (is_lock) {
+			unsigned n = git_commit_parentcount(first);
+			if (n)
+				git_oid_cpy(&l->tr_head, git_commit_parent_id(first, n - 1));
 			break;
 		}
-		free(act);
+		if (!walk_on || git_commit_parentcount(first) == 0 || git_commit_parent(&p, first, 0) < 0)
+			break;
 		git_commit_free(first);
 		first = p;
 	}
@@ -843,7 +883,7 @@ static int record_launch(struct runner *r, const char *id, struct lock *l, const
 	git_oid commit;
 	int ret;
 
-	if ((ret = lock_commit(r, &commit, id, &l->tip, l->digest, job, test_job, jobs_dir)) < 0)
+	if ((ret = lock_commit(r, &commit, id, &l->tip, NULL, l->digest, job, test_job, jobs_dir)) < 0)
 		return ret;
 	if ((ret = publish_lock(r, id, &commit, &l->tip)) < 0)
 		return ret;
@@ -933,7 +973,7 @@ static int launch(struct runner *r, const char *id, struct lock *l)
 	struct treqs_driver *d = NULL;
 	const char *dname = driver_for(r, l->tr);
 	char *job_id = NULL, *job = NULL, *test_job = NULL;
-	int ret, attached;
+	int ret, attached, starting = 0;
 
 	memset(&full, 0, sizeof(full));
 	memset(&test, 0, sizeof(test));
@@ -941,8 +981,10 @@ static int launch(struct runner *r, const char *id, struct lock *l)
 		goto out;
 	if (l->tr->test_minutes > 0) {
 		struct treqs_job_status st;
+		starting = 1;
 		if ((ret = build_spec(r, &test, id, l, 1)) < 0 || (ret = start_job(d, &test.spec, &job_id, &attached)) < 0)
 			goto out;
+		starting = 0;
 		say(r, "%s: test run %s %s:%s", id, attached ? "re-attached" : "started", dname, job_id);
 		if ((ret = wait_job(r, id, d, job_id, &st)) < 0)
 			goto out;
@@ -962,14 +1004,30 @@ static int launch(struct runner *r, const char *id, struct lock *l)
 		free(job_id);
 		job_id = NULL;
 	}
+	starting = 1;
 	if ((ret = build_spec(r, &full, id, l, 0)) < 0 || (ret = start_job(d, &full.spec, &job_id, &attached)) < 0)
 		goto out;
+	starting = 0;
 	job = xasprintf("%s:%s", dname, job_id);
 	if ((ret = record_launch(r, id, l, job, test_job, machine_jobs_dir(r, dname, d))) < 0)
 		goto out;
 	say(r, "%s: %s %s", id, attached ? "re-attached to" : "launched", job);
 	r->busy = 1;
 out:
+	if (ret < 0 && starting) {
+		/*
+		 * No job exists (the engine refused or could not be reached):
+		 * give the lock back so that the TR is approved again and any
+		 * runner retries it; a job that did start after all is found by
+		 * its name then.
+		 */
+		char *why = xstrdup(treqs_error_msg());
+		int code = treqs_error_code();
+		if (release_lock(r, id, &l->tip, l->digest, why) == 0)
+			say(r, "%s: not launched, the lock is released: %s", id, why);
+		treqs_error(code ? code : ret, "%s", why);
+		free(why);
+	}
 	spec_clear(&full);
 	spec_clear(&test);
 	free(job_id);
@@ -1062,7 +1120,16 @@ static int take_lock(struct runner *r, const char *id, const struct treqs_status
 	dname = driver_for(r, st->tr);
 	if ((ret = get_driver(r, dname, &d)) < 0)
 		return ret;
-	if ((ret = lock_commit(r, &commit, id, &st->head, st->digest, NULL, NULL, machine_jobs_dir(r, dname, d))) < 0)
+	if (st->released) {
+		/* taken again: on top of the release, naming the approved head */
+		if ((ret = lock_commit(r, &commit, id, &st->lock, &st->head, st->digest, NULL, NULL,
+				       machine_jobs_dir(r, dname, d))) < 0)
+			return ret;
+		if ((ret = publish_lock(r, id, &commit, &st->lock)) < 0)
+			return ret;
+		return lock_read(r, l, id, &commit);
+	}
+	if ((ret = lock_commit(r, &commit, id, &st->head, NULL, st->digest, NULL, NULL, machine_jobs_dir(r, dname, d))) < 0)
 		return ret;
 	if ((ret = publish_lock(r, id, &commit, NULL)) < 0)
 		return ret;

@@ -25,6 +25,7 @@ static const char *const action_names[] = {
 	[TREQS_ACT_FAIL] = "fail",
 	[TREQS_ACT_CANCEL] = "cancel",
 	[TREQS_ACT_INIT] = "init",
+	[TREQS_ACT_RELEASE] = "release",
 	[TREQS_ACT_UNKNOWN] = "unknown",
 };
 

@@ -599,28 +599,55 @@ static void check_lock(struct hc *c, const struct treqs_hook_update *u, const ch
 	act = treqs_trailer_get(git_commit_message(commit), "TReqs-Action");
 	digest = treqs_trailer_get(git_commit_message(commit), "TReqs-Digest");
 	job = treqs_trailer_get(git_commit_message(commit), "TReqs-Job");
-	if (!tid || strcmp(tid, id) || !act || strcmp(act, "launch")) {
-		problem(c, "%s: the commit is not a launch record for %s (TReqs-Id: %s, TReqs-Action: launch)", u->ref, id,
-			id);
+	if (!tid || strcmp(tid, id) || !act || (strcmp(act, "launch") && strcmp(act, "release"))) {
+		problem(c, "%s: the commit is not a launch record for %s (TReqs-Id: %s, TReqs-Action: launch or release)",
+			u->ref, id, id);
 		goto out;
 	}
 	if (c->ctx->cfg->require_signed_exec && !is_runner_signed(c, commit, &why)) {
 		problem(c, "%s: the launch record is not signed by a runner: %s", u->ref, why);
 		goto out;
 	}
+	if (git_oid_is_zero(&u->old_id) && strcmp(act, "launch")) {
+		problem(c, "%s: a launch lock starts with a lock (TReqs-Action: launch), not a %s", u->ref, act);
+		goto out;
+	}
 	if (!git_oid_is_zero(&u->old_id)) {
-		/* the only move allowed: the lock, then one launch record on top */
-		if (git_commit_parentcount(commit) != 1 || !git_oid_equal(git_commit_parent_id(commit, 0), &u->old_id) ||
+		/*
+		 * The moves allowed, one record at a time on top of the old tip:
+		 * a lock, then its launch record (the job) or its release (no
+		 * job could start); after a release, a new lock.  Once a job is
+		 * recorded the lock never moves again.
+		 */
+		char *oact = NULL;
+		if (git_commit_parentcount(commit) < 1 || !git_oid_equal(git_commit_parent_id(commit, 0), &u->old_id) ||
 		    git_commit_parent(&parent, commit, 0) < 0) {
-			problem(c, "%s: a launch lock only moves forward by one launch record", u->ref);
+			problem(c, "%s: a launch lock only moves forward, one record at a time", u->ref);
 			goto out;
 		}
 		pjob = treqs_trailer_get(git_commit_message(parent), "TReqs-Job");
-		if (pjob)
+		oact = treqs_trailer_get(git_commit_message(parent), "TReqs-Action");
+		if (pjob) {
 			problem(c, "%s: %s was already launched as %s; a launch is recorded once", u->ref, id, pjob);
-		else if (!job)
-			problem(c, "%s: the launch record has no TReqs-Job", u->ref);
-		goto out;
+			free(oact);
+			goto out;
+		}
+		if (oact && !strcmp(oact, "release")) {
+			free(oact);
+			if (strcmp(act, "launch") || job || git_commit_parentcount(commit) != 2) {
+				problem(c, "%s: after a release the lock moves only by a new lock naming the approved head",
+					u->ref);
+				goto out;
+			}
+			/* a new lock: judged below as a first one is */
+		} else {
+			free(oact);
+			if (git_commit_parentcount(commit) != 1)
+				problem(c, "%s: a launch record has one parent, the lock", u->ref);
+			else if (!strcmp(act, "launch") && !job)
+				problem(c, "%s: the launch record has no TReqs-Job", u->ref);
+			goto out;
+		}
 	}
 	/* a new lock: the TR must be approved, for the content the lock names */
 	branch = xasprintf("refs/heads/%s%s", TREQS_BRANCH_PREFIX, id);

@@ -324,10 +324,23 @@ static void lock_state(struct treqs_status *st, struct treqs_ctx *ctx, const cha
 {
 	/* a TR that was launched stays launched: the budget is judged before, not after */
 	if (st->state == TREQS_STATE_APPROVED && treqs_lock_lookup(&st->lock, ctx->repo, ctx->cfg, id)) {
-		st->locked = 1;
-		st->state = TREQS_STATE_RUNNING;
-		lock_job(st, ctx);
-		return;
+		git_commit *c = NULL;
+		char *act = NULL;
+
+		if (git_commit_lookup(&c, ctx->repo, &st->lock) == 0)
+			act = treqs_trailer_get(git_commit_message(c), "TReqs-Action");
+		git_commit_free(c);
+		if (act && !strcmp(act, "release")) {
+			/* given back after a failed launch: approved again */
+			st->released = 1;
+			free(act);
+		} else {
+			free(act);
+			st->locked = 1;
+			st->state = TREQS_STATE_RUNNING;
+			lock_job(st, ctx);
+			return;
+		}
 	}
 	apply_budget(st, ctx, id);
 }

@@ -27,6 +27,7 @@ enum treqs_action {
 	TREQS_ACT_FAIL,
 	TREQS_ACT_CANCEL,
 	TREQS_ACT_INIT,
+	TREQS_ACT_RELEASE,  /* a lock given back: the launch failed before a job existed */
 	TREQS_ACT_UNKNOWN,  /* a TReqs-Action value treqs does not know */
 };
 

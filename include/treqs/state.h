@@ -41,7 +41,8 @@ struct treqs_status {
 	struct treqs_history history;  /* the TR branch's commits (when has_head) */
 	struct treqs_policy_result policy;
 	/* execution */
-	int locked;                    /* refs/treqs/locks/ID exists */
+	int locked;                    /* refs/treqs/locks/ID holds the TR */
+	int released;                  /* the lock exists but was given back (a failed launch) */
 	git_oid lock;                  /* its commit */
 	char *job;                     /* "driver:job-id" from the lock commit */
 	char *outcome;                 /* archived: "succeeded", "failed", "cancelled" */

@@ -110,6 +110,17 @@ TReqs-Job: local:TR-0042-x" &&
 	git checkout -q main
 '
 
+test_expect_success 'a launched TR cannot be released or locked again' '
+	cd work && git fetch -q origin "+refs/treqs/locks/*:refs/remotes/origin/treqs-locks/*" &&
+	tip=$(git rev-parse origin/treqs-locks/TR-0001) &&
+	rel=$(printf "TR-0001: launch released\n\nTReqs-Id: TR-0001\nTReqs-Action: release\n" |
+	      as runner git -c gpg.format=ssh -c user.signingkey="$KEYS/runner" commit-tree -S "$tip^{tree}" -p "$tip") &&
+	test_must_fail git push origin "$rel:refs/treqs/locks/TR-0001" >../push.out 2>&1 &&
+	test_grep "TR-0001 was already launched as local:TR-0001-" ../push.out &&
+	test_must_fail git push origin ":refs/treqs/locks/TR-0001" >../push.out 2>&1 &&
+	test_grep "a launch lock is never deleted" ../push.out
+'
+
 test_expect_success 'nothing is left running; the server repository is clean' '
 	fsck
 '

@@ -227,13 +227,14 @@ test_expect_success 'a request that times out is retried' '
 	test_grep "^$id: archived as succeeded" out
 '
 
-test_expect_success 'connection refused: exit 3, a clear message, and the TR is launched by a later exec' '
+test_expect_success 'connection refused: exit 3, a clear message, the lock released (approved again), launched by a later exec' '
 	id=$(drv_tr k8s) && names "$id" &&
 	stub_kill &&
 	test_expect_code 3 drv_exec --wait "$id" >out 2>err &&
 	cat err &&
 	test_grep "^treqs: $id: kubernetes driver .k8s.: GET $JOBS/$JOB at http://127.0.0.1:$(stub_port): .*[Cc]onnect" err &&
-	test "$(drv_state "$id")" = running &&
+	test_grep "^$id: not launched, the lock is released: " out &&
+	test "$(drv_state "$id")" = approved &&
 	json_get show.json "j.get(\"job\")" >job && echo None >expect && test_cmp expect job &&
 	scenario "$(get_404)" "$(post 201)" "$(get_job "$COMPLETE")" "$(pods)" "$(log 1024)" &&
 	stub_start scenario.json &&
