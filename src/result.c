@@ -93,6 +93,10 @@ json_t *treqs_result_build(const struct treqs_result_in *in, double *cost)
 					   : (st->end_time > st->start_time && st->start_time > 0 ? st->end_time - st->start_time : 0);
 	}
 	gpu_hours = (double)(in->tr ? in->tr->gpu_count : 1) * secs / 3600.0;
+	/* the test run held the same GPUs: it is spent too (budgets count it) */
+	if (in->test_run && json_is_number(json_object_get(in->test_run, "duration_seconds")))
+		gpu_hours += (double)(in->tr ? in->tr->gpu_count : 1) *
+			     json_number_value(json_object_get(in->test_run, "duration_seconds")) / 3600.0;
 	*cost = in->price >= 0 ? round2(gpu_hours * in->price) : -1;
 
 	json_object_set_new(r, "tr", json_string(in->id));

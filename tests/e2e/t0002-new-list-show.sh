@@ -126,6 +126,32 @@ test_expect_success 'new without a title, not on a terminal, is a usage error' '
 	cd work && test_expect_code 2 treqs new </dev/null 2>../err && test_grep "title is required" ../err
 '
 
+if command -v script >/dev/null; then
+test_expect_success 'new without a title, on a terminal, opens the editor on the template' '
+	cat >"$TRASH/editor" <<-\EOF &&
+	#!/bin/sh
+	sed -i -e "s/^title: .*/title: \"From the editor\"/" -e "s/^objective: .*/objective: \"Typed in\"/" "$1"
+	EOF
+	chmod +x "$TRASH/editor" &&
+	cd work &&
+	GIT_EDITOR="$TRASH/editor" script -qec "$TREQS new --gpu-type A100 --hours 2" /dev/null >../tty.out &&
+	id=$(tr -d "\r" <../tty.out | grep "^TR-[0-9]*$") &&
+	git show "treqs/$id:.treqs/requests/$id.yaml" >../edited.yaml &&
+	test_grep "^title: \"From the editor\"$" ../edited.yaml &&
+	test_grep "^objective: \"Typed in\"$" ../edited.yaml
+'
+
+test_expect_success 'an editor that leaves the TR invalid commits nothing and keeps the text' '
+	printf "#!/bin/sh\nexit 0\n" >"$TRASH/noop-editor" && chmod +x "$TRASH/noop-editor" &&
+	cd work && git for-each-ref refs/heads >../refs.before &&
+	! GIT_EDITOR="$TRASH/noop-editor" script -qec "$TREQS new" /dev/null >../tty.out &&
+	tr -d "\r" <../tty.out >../tty.txt &&
+	test_grep "the TR is not valid; nothing was committed" ../tty.txt &&
+	test_grep "your text is saved in" ../tty.txt &&
+	git for-each-ref refs/heads >../refs.after && test_cmp ../refs.before ../refs.after
+'
+fi
+
 test_expect_success 'every repository is clean' '
 	git -C work fsck --strict && git -C other fsck --strict && git -C remote.git fsck --strict
 '
