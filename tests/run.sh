@@ -14,7 +14,7 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 PACKAGES="build-essential cmake pkg-config git openssh-client gnupg python3 \
-libgit2-dev libyaml-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev"
+libgit2-dev libyaml-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev mandoc"
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
