@@ -112,5 +112,6 @@ int cmd_run(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_renumber(int argc, char **argv);
 
 #endif

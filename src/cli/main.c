@@ -31,6 +31,7 @@ static const struct cmd commands[] = {
 	{"log", cmd_log, "a TR's story: creation, edits, reviews, launch, results", NULL},
 	{"new", cmd_new, "write a new TR on its own branch", NULL},
 	{"reconcile", cmd_reconcile, "finish the write-back of launched TRs whose results never came back", NULL},
+	{"renumber", cmd_renumber, "give a local TR whose id was taken the next free id", NULL},
 	{"review", cmd_review, "approve, request changes, reject or comment (a signed commit)", NULL},
 	{"run", cmd_run, "launch named approved TRs (exec ID...)", "exec"},
 	{"show", cmd_show, "show one TR, its state and where it lives", NULL},

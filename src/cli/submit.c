@@ -75,7 +75,15 @@ int cmd_submit(int argc, char **argv)
 	spec = xasprintf("%s:%s", branch, branch);
 	{
 		const char *specs[] = {spec};
-		if ((ret = cli_push(repo, ctx->cfg, specs, 1)) < 0)
+		if ((ret = cli_push(repo, ctx->cfg, specs, 1)) == TREQS_ECONFLICT) {
+			/* the remote has a branch of that id with other commits */
+			ret = treqs_error(TREQS_ECONFLICT,
+					  "submit: %s has a %s%s branch you do not have; if someone else published a "
+					  "TR with this id, give yours a new one: treqs renumber %s",
+					  ctx->cfg->remote, TREQS_BRANCH_PREFIX, id, id);
+			goto fail;
+		}
+		if (ret < 0)
 			goto fail;
 	}
 	printf("%s: submitted for review on %s\n", id, ctx->cfg->remote);

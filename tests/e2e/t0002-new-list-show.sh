@@ -152,6 +152,21 @@ test_expect_success 'an editor that leaves the TR invalid commits nothing and ke
 '
 fi
 
+test_expect_success 'the id was taken on the remote: submit says so, renumber gives the next one' '
+	cd work && git fetch -q origin &&
+	test_expect_code 1 treqs submit TR-0001 2>../err &&
+	test_grep "give yours a new one: treqs renumber TR-0001" ../err &&
+	git show treqs/TR-0001:.treqs/requests/TR-0001.yaml >../before.yaml &&
+	treqs renumber TR-0001 >../new.id 2>/dev/null &&
+	new=$(cat ../new.id) && test "$new" != TR-0001 &&
+	git show "treqs/$new:.treqs/requests/$new.yaml" >../after.yaml &&
+	sed "s/^id: $new$/id: TR-0001/" ../after.yaml >../after.back && test_cmp ../before.yaml ../after.back &&
+	test_must_fail git rev-parse --verify -q refs/heads/treqs/TR-0001 &&
+	git log -1 --format=%B "treqs/$new" >../msg && test_grep "Renumbered from TR-0001" ../msg &&
+	treqs submit "$new" >../out && test_grep "submitted for review" ../out &&
+	test_expect_code 1 treqs renumber "$new" 2>../err && test_grep "is published on origin already" ../err
+'
+
 test_expect_success 'every repository is clean' '
 	git -C work fsck --strict && git -C other fsck --strict && git -C remote.git fsck --strict
 '
