@@ -51,6 +51,27 @@ int treqs_action_is_review(enum treqs_action a)
 }
 
 /*
+ * The width of the YAML line break at buf[i], 0 when there is none.  YAML
+ * (and libyaml) end a line at "\r\n", "\n", a lone "\r", NEL, LS and PS.
+ */
+static size_t yaml_break(const char *buf, size_t len, size_t i)
+{
+	const unsigned char *u = (const unsigned char *)buf + i;
+
+	if (i >= len)
+		return 0;
+	if (u[0] == '\n')
+		return 1;
+	if (u[0] == '\r')
+		return i + 1 < len && u[1] == '\n' ? 2 : 1;
+	if (u[0] == 0xc2 && i + 1 < len && u[1] == 0x85)
+		return 2;
+	if (u[0] == 0xe2 && i + 2 < len && u[1] == 0x80 && (u[2] == 0xa8 || u[2] == 0xa9))
+		return 3;
+	return 0;
+}
+
+/*
  * The text without its status line, when status is a top-level key of a
  * block mapping alone on its line (how treqs writes it): then a TR whose
  * status was never written and one whose status the tool wrote have the
@@ -69,15 +90,26 @@ static int drop_status_line(struct treqs_buf *out, const char *buf, size_t len, 
 		doc = mine;
 	if (!doc || !doc->root || doc->root->type != TREQS_YMAP ||
 	    doc->root->style != TREQS_YBLOCK || !(v = treqs_ymap_get(doc->root, "status", &k)) || k->col != 1 ||
-	    v->type != TREQS_YSCALAR || v->start < k->end || v->line != k->line ||
+	    v->type != TREQS_YSCALAR || v->start < k->end || v->line != k->line || v->end_line != k->line ||
 	    v->style == TREQS_YLITERAL || v->style == TREQS_YFOLDED)
 		goto out;
 	from = treqs_yaml_byte_offset(buf, len, doc->bom, k->start);
 	to = treqs_yaml_byte_offset(buf, len, doc->bom, v->end);
-	while (to < len && buf[to] != '\n')
+	/*
+	 * What goes with the value is a comment at most, up to the end of
+	 * the line as git, editors and reviewers see it: "\n".  Behind a
+	 * line break only YAML sees (a lone "\r", NEL, LS, PS), the "line"
+	 * would go on with more keys ("status: review\rrun: {...}"), which
+	 * the digest must cover: then only the value is blanked (below).
+	 */
+	while (to < len && (buf[to] == ' ' || buf[to] == '\t'))
 		to++;
-	if (to < len)
-		to++;
+	if (to < len && buf[to] == '#')
+		while (to < len && !yaml_break(buf, len, to))
+			to++;
+	if (to < len && buf[to] != '\n' && !(buf[to] == '\r' && yaml_break(buf, len, to) == 2))
+		goto out;
+	to += yaml_break(buf, len, to);
 	treqs_buf_clear(out);
 	treqs_buf_put(out, buf, from);
 	treqs_buf_put(out, buf + to, len - to);
@@ -141,10 +173,24 @@ int treqs_digest_blob(git_oid *out, git_repository *repo, const git_oid *blob)
 char *treqs_trailer_get(const char *message, const char *key)
 {
 	git_message_trailer_array arr = {0};
-	char *val = NULL;
+	char *val = NULL, *copy = xstrdup(message), *p;
 	size_t i;
+	int err;
 
-	if (git_message_trailers(&arr, message) < 0)
+	/*
+	 * libgit2 reads a message as a patch e-mail: its trailers are looked
+	 * for above the first line that starts with "---".  git reads a
+	 * commit's trailers without that divider (%(trailers), what treqs
+	 * writes them for), so a review whose message has a Markdown rule
+	 * would lose its TReqs-* trailers, and a request for changes would
+	 * silently not count.  Such lines are hidden from libgit2 here.
+	 */
+	for (p = copy; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p))
+		if (!strncmp(p, "---", 3))
+			*p = '_';
+	err = git_message_trailers(&arr, copy);
+	free(copy);
+	if (err < 0)
 		return NULL;
 	/* the last one wins, as for git's trailer readers */
 	for (i = 0; i < arr.count; i++)
@@ -261,19 +307,81 @@ static void reviewers_at(struct treqs_strv *out, git_repository *repo, const git
 	treqs_buf_free(&b);
 }
 
+/*
+ * The commits walked so far and the TR file's blob in each, found by id: a
+ * commit's parent is looked up for every commit, and a branch may have
+ * many thousands (a list searched from the start made a long branch, which
+ * anyone can push, take minutes).
+ */
+struct seen {
+	struct seen_entry {
+		git_oid commit, blob;
+		int has;
+	} *v;
+	size_t n, cap;
+	size_t *slots; /* index + 1 into v, 0 for a free slot */
+	size_t nslots; /* a power of two, at least twice n */
+};
+
+static size_t seen_hash(const git_oid *id, size_t nslots)
+{
+	size_t h = 0, i;
+
+	for (i = 0; i < sizeof(h); i++)
+		h = h << 8 | id->id[i];
+	return h & (nslots - 1);
+}
+
+static const struct seen_entry *seen_find(const struct seen *s, const git_oid *id)
+{
+	size_t h;
+
+	if (!s->nslots)
+		return NULL;
+	for (h = seen_hash(id, s->nslots); s->slots[h]; h = (h + 1) & (s->nslots - 1))
+		if (git_oid_equal(&s->v[s->slots[h] - 1].commit, id))
+			return &s->v[s->slots[h] - 1];
+	return NULL;
+}
+
+static void seen_add(struct seen *s, const git_oid *commit, int has, const git_oid *blob)
+{
+	size_t h, i;
+
+	xgrow(&s->v, &s->cap, s->n + 1, sizeof(*s->v));
+	git_oid_cpy(&s->v[s->n].commit, commit);
+	s->v[s->n].has = has;
+	if (has)
+		git_oid_cpy(&s->v[s->n].blob, blob);
+	else
+		memset(&s->v[s->n].blob, 0, sizeof(s->v[s->n].blob));
+	s->n++;
+	if (s->n * 2 > s->nslots) {
+		free(s->slots);
+		s->nslots = s->nslots ? s->nslots * 2 : 64;
+		s->slots = xcalloc(s->nslots, sizeof(*s->slots));
+		for (i = 0; i < s->n; i++) {
+			for (h = seen_hash(&s->v[i].commit, s->nslots); s->slots[h]; h = (h + 1) & (s->nslots - 1))
+				;
+			s->slots[h] = i + 1;
+		}
+		return;
+	}
+	for (h = seen_hash(commit, s->nslots); s->slots[h]; h = (h + 1) & (s->nslots - 1))
+		;
+	s->slots[h] = s->n;
+}
+
 int treqs_history_load(struct treqs_history *h, git_repository *repo, const char *id,
 		       const struct treqs_history_opts *opts)
 {
 	git_revwalk *walk = NULL;
 	git_oid oid;
 	int err, ret = 0;
-	struct {
-		git_oid commit, blob;
-		int has;
-	} *seen = NULL;
-	size_t nseen = 0, capseen = 0;
+	struct seen seen;
 
 	memset(h, 0, sizeof(*h));
+	memset(&seen, 0, sizeof(seen));
 	h->id = xstrdup(id);
 	h->path = opts->path ? xstrdup(opts->path) : xasprintf("%s/%s.yaml", TREQS_REQUESTS_DIR, id);
 	git_oid_cpy(&h->head, opts->head);
@@ -308,24 +416,15 @@ int treqs_history_load(struct treqs_history *h, git_repository *repo, const char
 		}
 		if (git_commit_parentcount(c) > 0) {
 			/* the walk is oldest first: the parent's answer is usually known */
-			const git_oid *pid = git_commit_parent_id(c, 0);
-			size_t k;
-			for (k = 0; k < nseen; k++)
-				if (git_oid_equal(&seen[k].commit, pid))
-					break;
-			if (k < nseen) {
-				phas = seen[k].has;
-				git_oid_cpy(&pblob, &seen[k].blob);
+			const struct seen_entry *p = seen_find(&seen, git_commit_parent_id(c, 0));
+			if (p) {
+				phas = p->has;
+				git_oid_cpy(&pblob, &p->blob);
 			} else if (git_commit_parent(&parent, c, 0) == 0) {
 				phas = file_blob(&pblob, parent, h->path);
 			}
 		}
-		xgrow(&seen, &capseen, nseen + 1, sizeof(*seen));
-		git_oid_cpy(&seen[nseen].commit, &oid);
-		seen[nseen].has = has;
-		if (has)
-			git_oid_cpy(&seen[nseen].blob, &blob);
-		nseen++;
+		seen_add(&seen, &oid, has, &blob);
 		changed = has != phas || (has && !git_oid_equal(&blob, &pblob));
 		if (!(tid && !strcmp(tid, id)) && !changed) {
 			free(tid);
@@ -387,7 +486,8 @@ int treqs_history_load(struct treqs_history *h, git_repository *repo, const char
 	if (err != GIT_ITEROVER)
 		ret = treqs_error_git(err, "unable to walk history of %s", id);
 out:
-	free(seen);
+	free(seen.v);
+	free(seen.slots);
 	git_revwalk_free(walk);
 	if (ret < 0)
 		treqs_history_clear(h);

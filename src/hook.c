@@ -386,7 +386,33 @@ struct main_push {
 	const char *ref;
 	int bootstrap;
 	git_tree *tip_tree; /* the branch as the push leaves it */
+	struct change *made; /* treqs' paths as the pushed commits change them (judged) */
+	size_t nmade, capmade;
 };
+
+/* The paths on the protected branch that only judged commits may change. */
+static int guarded_path(const char *p)
+{
+	return !strcmp(p, TREQS_CONFIG_PATH) || !strcmp(p, TREQS_SIGNERS_PATH) || !strcmp(p, TREQS_OPENPGP_KEYS_PATH) ||
+	       !strncmp(p, TREQS_REQUESTS_DIR "/", strlen(TREQS_REQUESTS_DIR "/")) ||
+	       !strncmp(p, TREQS_ARCHIVE_DIR "/", strlen(TREQS_ARCHIVE_DIR "/"));
+}
+
+/* Whether the first parent of commit holds path. */
+static int parent_has(git_commit *commit, const char *path)
+{
+	git_commit *parent = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	int found;
+
+	found = git_commit_parentcount(commit) > 0 && git_commit_parent(&parent, commit, 0) == 0 &&
+		git_commit_tree(&tree, parent) == 0 && git_tree_entry_bypath(&e, tree, path) == 0;
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	git_commit_free(parent);
+	return found;
+}
 
 /* Whether id is archived on the protected branch once the push is in. */
 static int archived_after(struct main_push *m, const char *id)
@@ -460,12 +486,19 @@ static int check_main_commit(struct hc *c, git_commit *commit, void *data)
 	size_t n = 0, i;
 	int ret, trust_checked = 0, archive_checked = 0;
 	size_t alen = strlen(TREQS_ARCHIVE_DIR "/"), rlen = strlen(TREQS_REQUESTS_DIR "/");
+	char aid[64] = "";
 
 	if ((ret = changed_paths(c, commit, &ch, &n)) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		const char *p = ch[i].path;
 
+		if (guarded_path(p)) {
+			/* what this push's commits make of treqs' paths (check_protected) */
+			xgrow(&m->made, &m->capmade, m->nmade + 1, sizeof(*m->made));
+			m->made[m->nmade].path = xstrdup(p);
+			git_oid_cpy(&m->made[m->nmade++].id, &ch[i].id);
+		}
 		if (!strcmp(p, TREQS_CONFIG_PATH) || !strcmp(p, TREQS_SIGNERS_PATH) || !strcmp(p, TREQS_OPENPGP_KEYS_PATH)) {
 			struct treqs_verify v;
 			if (m->bootstrap || trust_checked)
@@ -507,16 +540,40 @@ static int check_main_commit(struct hc *c, git_commit *commit, void *data)
 			char *why = NULL, *ljob;
 			enum treqs_action a = act ? treqs_action_parse(act) : TREQS_ACT_NONE;
 
-			if (archive_checked || idlen >= sizeof(id))
+			if (idlen >= sizeof(id)) {
+				problem(c, "%s: commit %s changes %s, which is not the archive of a TR", m->ref, sid, p);
 				continue;
-			archive_checked = 1;
+			}
 			memcpy(id, p + alen, idlen);
 			id[idlen] = '\0';
+			/*
+			 * One TR per archive commit: the checks below are about
+			 * the TR it names, and must not let others come along.
+			 */
+			if (archive_checked) {
+				if (strcmp(id, aid))
+					problem(c, "%s: commit %s archives %s and also changes %s; an archive commit "
+						   "archives one TR", m->ref, sid, aid, p);
+				continue;
+			}
+			archive_checked = 1;
+			memcpy(aid, id, idlen + 1);
 			if (!(a == TREQS_ACT_ARCHIVE || a == TREQS_ACT_FAIL || a == TREQS_ACT_CANCEL) || !tid ||
 			    strcmp(tid, id)) {
 				problem(c, "%s: commit %s changes %s but is not an archive commit for %s (TReqs-Id: %s, "
 					   "TReqs-Action: archive, fail or cancel)", m->ref, sid, p, id, id);
 				continue;
+			}
+			/* exec writes a TR's archive once; its results are not rewritten or erased */
+			{
+				char *req = xasprintf("%s/%s/request.yaml", TREQS_ARCHIVE_DIR, id);
+				int done = parent_has(commit, req);
+				free(req);
+				if (done) {
+					problem(c, "%s: commit %s changes %s, but %s is archived already; an archive is "
+						   "written once", m->ref, sid, p, id);
+					continue;
+				}
 			}
 			ljob = lock_job(c, id);
 			if (!ljob)
@@ -538,6 +595,53 @@ out:
 	free(act);
 	free(job);
 	return ret;
+}
+
+/*
+ * Each commit is judged by what it changes from its first parent.  A merge
+ * whose first parent is an old commit of the branch changes nothing from
+ * it, yet takes the branch back to that commit's files: trust files an
+ * admin has changed since, archives written since.  So the push as a whole
+ * is judged too: every guarded path it changes must end as one of its
+ * judged commits made it.
+ */
+static void check_net_changes(struct hc *c, struct main_push *m, const git_oid *old_id)
+{
+	git_commit *old = NULL;
+	git_tree *old_tree = NULL;
+	git_diff *diff = NULL;
+	git_diff_options opts;
+	size_t i, j;
+	int err;
+
+	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+	if ((err = git_commit_lookup(&old, c->repo, old_id)) < 0 || (err = git_commit_tree(&old_tree, old)) < 0 ||
+	    (err = git_diff_tree_to_tree(&diff, c->repo, old_tree, m->tip_tree, &opts)) < 0) {
+		c->err = treqs_error_git(err, "unable to compare %s before and after the push", m->ref);
+		goto out;
+	}
+	for (i = 0; i < git_diff_num_deltas(diff); i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		const char *p = d->status == GIT_DELTA_DELETED ? d->old_file.path : d->new_file.path;
+		git_oid now;
+		int made = 0;
+
+		if (!guarded_path(p))
+			continue;
+		if (d->status == GIT_DELTA_DELETED)
+			memset(&now, 0, sizeof(now));
+		else
+			git_oid_cpy(&now, &d->new_file.id);
+		for (j = 0; j < m->nmade && !made; j++)
+			made = !strcmp(m->made[j].path, p) && git_oid_equal(&m->made[j].id, &now);
+		if (!made)
+			problem(c, "%s: the push changes %s, but none of its commits does: a merge takes it back to an "
+				   "older version (only a commit that changes it is judged)", m->ref, p);
+	}
+out:
+	git_diff_free(diff);
+	git_tree_free(old_tree);
+	git_commit_free(old);
 }
 
 static void check_protected(struct hc *c, const struct treqs_hook_update *u)
@@ -566,12 +670,56 @@ static void check_protected(struct hc *c, const struct treqs_hook_update *u)
 			git_commit_tree(&m.tip_tree, tip);
 		git_commit_free(tip);
 	}
+	m.made = NULL;
+	m.nmade = m.capmade = 0;
 	if ((ret = each_new_commit(c, &u->new_id, old_zero ? NULL : &u->old_id, NULL, check_main_commit, &m)) < 0)
 		c->err = ret;
+	else if (!m.bootstrap)
+		check_net_changes(c, &m, &u->old_id);
 	git_tree_free(m.tip_tree);
+	free_changes(m.made, m.nmade);
 }
 
 /* ---- launch locks ---- */
+
+/*
+ * What exec launches is what the lock holds: the request in its tree and
+ * the files of its last parent (the approved head).  Both must be the
+ * approved commit's: a commit of the TR branch (its head, or an earlier
+ * one when the branch moved on) whose file has the approved content, and
+ * the lock's tree that commit's tree.  Otherwise anyone could lock an
+ * approved TR with other files and have exec run them.
+ */
+static void check_lock_files(struct hc *c, const struct treqs_hook_update *u, const char *id, git_commit *lock,
+			     const git_oid *head, const char *digest)
+{
+	const git_oid *tr = git_commit_parent_id(lock, git_commit_parentcount(lock) - 1);
+	char *path = xasprintf("%s/%s.yaml", TREQS_REQUESTS_DIR, id);
+	git_commit *trc = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	git_oid d;
+	char s1[8], s2[8];
+
+	git_oid_tostr(s1, sizeof(s1), tr);
+	git_oid_tostr(s2, sizeof(s2), head);
+	if (!git_oid_equal(tr, head) && git_graph_descendant_of(c->repo, head, tr) != 1)
+		problem(c, "%s: the lock's parent %s is not a commit of %s%s (its head is %s)", u->ref, s1,
+			TREQS_BRANCH_PREFIX, id, s2);
+	else if (git_commit_lookup(&trc, c->repo, tr) < 0 ||
+		 !git_oid_equal(git_commit_tree_id(trc), git_commit_tree_id(lock)))
+		problem(c, "%s: the lock's files are not those of the commit %s it launches; a lock adds no file",
+			u->ref, s1);
+	else if (git_commit_tree(&tree, trc) < 0 || git_tree_entry_bypath(&e, tree, path) < 0 ||
+		 treqs_digest_blob(&d, c->repo, git_tree_entry_id(e)) < 0 || strcmp(git_oid_tostr_s(&d), digest))
+		problem(c, "%s: the lock launches commit %s, whose %s is not the approved content %.7s", u->ref, s1,
+			path, digest);
+	treqs_error_clear();
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	git_commit_free(trc);
+	free(path);
+}
 
 static void check_lock(struct hc *c, const struct treqs_hook_update *u, const char *id)
 {
@@ -641,13 +789,26 @@ static void check_lock(struct hc *c, const struct treqs_hook_update *u, const ch
 			}
 			/* a new lock: judged below as a first one is */
 		} else {
+			char *pdigest = treqs_trailer_get(git_commit_message(parent), "TReqs-Digest");
 			free(oact);
 			if (git_commit_parentcount(commit) != 1)
 				problem(c, "%s: a launch record has one parent, the lock", u->ref);
 			else if (!strcmp(act, "launch") && !job)
 				problem(c, "%s: the launch record has no TReqs-Job", u->ref);
+			/*
+			 * exec reads the request it runs and archives from the
+			 * lock's tip: a record adds a trailer, never a file.
+			 */
+			else if (!git_oid_equal(git_commit_tree_id(commit), git_commit_tree_id(parent)) || !digest ||
+				 !pdigest || strcmp(digest, pdigest))
+				problem(c, "%s: a %s record keeps the lock's files and TReqs-Digest; this one changes them",
+					u->ref, act);
+			free(pdigest);
 			goto out;
 		}
+	} else if (git_commit_parentcount(commit) != 1) {
+		problem(c, "%s: a lock has one parent, the approved head of %s%s", u->ref, TREQS_BRANCH_PREFIX, id);
+		goto out;
 	}
 	/* a new lock: the TR must be approved, for the content the lock names */
 	branch = xasprintf("refs/heads/%s%s", TREQS_BRANCH_PREFIX, id);
@@ -666,6 +827,8 @@ static void check_lock(struct hc *c, const struct treqs_hook_update *u, const ch
 	else if (!digest || strcmp(digest, st.digest))
 		problem(c, "%s: the lock names content %.7s but %s is now %.7s", u->ref, digest ? digest : "(none)", id,
 			st.digest);
+	else
+		check_lock_files(c, u, id, commit, &head, st.digest);
 out:
 	if (derived)
 		treqs_status_clear(&st);
@@ -678,6 +841,59 @@ out:
 	free(pjob);
 	free(why);
 	free(branch);
+}
+
+/* ---- other refs ---- */
+
+/*
+ * Refs are accepted as they come, except those that treqs would read for
+ * something they are not:
+ *   refs/remotes/...          in a clone, the remote's refs: the protected
+ *                             branch (its config.yaml and trust files), TR
+ *                             branches, locks.  A server that took them
+ *                             from a push would judge the next push by the
+ *                             pusher's trust files, and launch by them.
+ *   refs/heads/treqs-locks/ID a runner's clone fetches every branch into
+ *                             refs/remotes/<remote>/ and the locks into
+ *                             refs/remotes/<remote>/treqs-locks/: such a
+ *                             branch would be a lock there, unchecked.
+ * and those in the way of treqs' refs: a ref that is a directory of them
+ * ("refs/treqs/locks" leaves no room for any lock), or the same but for
+ * case (on a file system that ignores case, the same file, unchecked).
+ */
+static void check_other_ref(struct hc *c, const struct treqs_hook_update *u, const char *protected_ref)
+{
+	static const char *const guarded[] = {"refs/heads/" TREQS_BRANCH_PREFIX, TREQS_LOCKS_PREFIX,
+					      "refs/heads/treqs-locks/", "refs/remotes/", NULL};
+	size_t i, n = strlen(u->ref);
+	int deleted = git_oid_is_zero(&u->new_id);
+
+	/* deleting one that got here (before this check) is what should be done */
+	if (!strncmp(u->ref, "refs/remotes/", 13)) {
+		if (!deleted)
+			problem(c, "%s: refs/remotes/ is where treqs reads the remote's refs; it is not pushed to", u->ref);
+		return;
+	}
+	if (!strncmp(u->ref, "refs/heads/treqs-locks/", 23)) {
+		if (deleted)
+			return;
+		problem(c, "%s: a runner's clone would take this branch for the launch lock %s%s; it is not pushed to",
+			u->ref, TREQS_LOCKS_PREFIX, u->ref + 23);
+		return;
+	}
+	if (!strcasecmp(u->ref, protected_ref)) {
+		problem(c, "%s: differs only in case from the protected branch %s; it is not pushed to", u->ref,
+			protected_ref);
+		return;
+	}
+	for (i = 0; guarded[i]; i++) {
+		size_t g = strlen(guarded[i]);
+		if (!strncasecmp(u->ref, guarded[i], n < g ? n : g) && (n >= g || guarded[i][n] == '/')) {
+			problem(c, "%s: in the way of treqs' refs %s... (or the same but for case); it is not pushed to",
+				u->ref, guarded[i]);
+			return;
+		}
+	}
 }
 
 int treqs_hook_check(struct treqs_ctx *ctx, const struct treqs_hook_updates *u, struct treqs_strv *problems)
@@ -706,6 +922,8 @@ int treqs_hook_check(struct treqs_ctx *ctx, const struct treqs_hook_updates *u, 
 			check_protected(&c, up);
 		else if (!strncmp(up->ref, TREQS_LOCKS_PREFIX, llen))
 			check_lock(&c, up, up->ref + llen);
+		else
+			check_other_ref(&c, up, protected_ref);
 	}
 	git_tree_free(c.protected_tree);
 	free(protected_ref);

@@ -324,28 +324,73 @@ int treqs_openpgp_trust(const char *armored, size_t len)
 	return ret;
 }
 
-/* The value after "[GNUPG:] KEY " in gpg's status output, up to the line's end; caller frees. */
-static char *status_line(const char *status, const char *key)
+/*
+ * The value after "[GNUPG:] KEY " in gpg's status output, up to the line's
+ * end, from a line that starts so; caller frees.  *count (may be NULL)
+ * receives how many such lines there are.  Only the start of a line counts:
+ * gpg writes the signer's user id, which anyone can choose, into GOODSIG,
+ * BADSIG and EXPKEYSIG lines, so "[GNUPG:] VALIDSIG <fingerprint>" inside a
+ * user id would otherwise name another key.
+ */
+static char *status_line(const char *status, const char *key, int *count)
 {
-	char *needle = xasprintf("[GNUPG:] %s ", key);
-	const char *p = strstr(status, needle), *end;
+	size_t klen = strlen(key);
+	const char *p, *end;
 	char *v = NULL;
+	int n = 0;
 
-	if (p) {
-		p += strlen(needle);
-		end = strchr(p, '\n');
-		v = xstrndup(p, end ? (size_t)(end - p) : strlen(p));
+	for (p = status; *p; p = *end ? end + 1 : end) {
+		const char *val;
+
+		end = p + strcspn(p, "\n");
+		if (strncmp(p, "[GNUPG:] ", 9) || strncmp(p + 9, key, klen))
+			continue;
+		val = p + 9 + klen;
+		if (val != end && *val != ' ')
+			continue; /* a longer keyword: EXPKEYSIG is not EXPSIG */
+		if (val != end)
+			val++;
+		if (!n++)
+			v = xstrndup(val, (size_t)(end - val));
 	}
-	free(needle);
+	if (count)
+		*count = n;
 	return v;
+}
+
+static int status_line_present(const char *status, const char *key)
+{
+	int n;
+
+	free(status_line(status, key, &n));
+	return n > 0;
+}
+
+/* Field n (1-based) of a space-separated status value, or NULL; caller frees. */
+static char *status_field(const char *value, int n)
+{
+	const char *p = value;
+	size_t len;
+
+	for (; n > 1 && p; n--) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	if (!p || !*p)
+		return NULL;
+	len = strcspn(p, " ");
+	return len ? xstrndup(p, len) : NULL;
 }
 
 static int verify_openpgp(struct treqs_verify *v, const char *sig, size_t siglen, const char *data, size_t datalen,
 			  const char *email)
 {
-	char *sigfile = NULL, *validsig = NULL, *primary = NULL;
+	char *sigfile = NULL, *validsig = NULL, *goodsig = NULL, *primary = NULL, *signing = NULL, *keyid = NULL;
 	struct treqs_cmd cmd;
-	int ret = 0;
+	int ret = 0, nvalid = 0, ngood = 0, nbad = 0;
+	size_t i;
+	static const char *const bad[] = {"BADSIG", "ERRSIG", "EXPSIG", "EXPKEYSIG", "REVKEYSIG", NULL};
 
 	memset(&cmd, 0, sizeof(cmd));
 	if (!pgp.home) {
@@ -361,19 +406,31 @@ static int verify_openpgp(struct treqs_verify *v, const char *sig, size_t siglen
 		if ((ret = gpg_run(&cmd, args, data, datalen)) < 0)
 			goto out;
 	}
-	validsig = status_line(treqs_buf_cstr(&cmd.out), "VALIDSIG");
-	if (!validsig || !strstr(treqs_buf_cstr(&cmd.out), "[GNUPG:] GOODSIG ")) {
-		v->detail = xstrdup(strstr(treqs_buf_cstr(&cmd.out), "NO_PUBKEY")
+	validsig = status_line(treqs_buf_cstr(&cmd.out), "VALIDSIG", &nvalid);
+	goodsig = status_line(treqs_buf_cstr(&cmd.out), "GOODSIG", &ngood);
+	/* VALIDSIG <fpr> <date> <ts> <exp> <ver> <res> <pk> <hash> <class> <primary-fpr> */
+	if (validsig) {
+		signing = status_field(validsig, 1);
+		primary = status_field(validsig, 10);
+	}
+	if (goodsig)
+		keyid = status_field(goodsig, 1);
+	/*
+	 * Exactly one good signature, and nothing else: a second signature
+	 * in the block, a bad, expired or revoked one, or a GOODSIG for
+	 * another key than the VALIDSIG's does not count.
+	 */
+	for (i = 0; bad[i]; i++)
+		nbad += status_line_present(treqs_buf_cstr(&cmd.out), bad[i]);
+	if (cmd.status != 0 || nvalid != 1 || ngood != 1 || nbad || !primary || !signing || !keyid ||
+	    strspn(primary, "0123456789ABCDEFabcdef") != strlen(primary) || strlen(keyid) > strlen(signing) ||
+	    strcasecmp(signing + strlen(signing) - strlen(keyid), keyid)) {
+		v->detail = xstrdup(status_line_present(treqs_buf_cstr(&cmd.out), "NO_PUBKEY")
 					    ? "the OpenPGP key is not in " TREQS_OPENPGP_KEYS_PATH
 					    : "the OpenPGP signature does not verify");
 		goto out;
 	}
-	/* VALIDSIG <fpr> <date> <ts> <exp> <ver> <res> <pk> <hash> <class> <primary-fpr> */
-	{
-		const char *last = strrchr(validsig, ' ');
-		primary = xstrdup(last ? last + 1 : validsig);
-		v->fingerprint = xasprintf("OPENPGP:%s", primary);
-	}
+	v->fingerprint = xasprintf("OPENPGP:%s", primary);
 	treqs_cmd_clear(&cmd);
 	{
 		const char *args[] = {"--with-colons", "--list-keys", primary, NULL};
@@ -394,6 +451,9 @@ static int verify_openpgp(struct treqs_verify *v, const char *sig, size_t siglen
 			}
 			if (!f)
 				continue;
+			/* a user id its owner revoked names nobody any more */
+			if (line[4] == 'r')
+				continue;
 			lt = strchr(f, '<');
 			gt = lt ? strchr(lt, '>') : NULL;
 			if (lt && gt && (size_t)(gt - lt - 1) == strlen(email) && !strncasecmp(lt + 1, email, strlen(email)))
@@ -411,7 +471,10 @@ out:
 		unlink(sigfile);
 	free(sigfile);
 	free(validsig);
+	free(goodsig);
 	free(primary);
+	free(signing);
+	free(keyid);
 	return ret;
 }
 
