@@ -303,7 +303,8 @@ int treqs_catalog_scan(struct treqs_catalog **out, git_repository *repo, const s
 		goto fail;
 	}
 	while ((err = git_reference_next_name(&name, it)) == 0) {
-		if (!strncmp(name, "refs/heads/", 11) || !strncmp(name, "refs/remotes/", 13)) {
+		/* in a bare repository (a server) refs/remotes/ holds nothing but what someone pushed there */
+		if (!strncmp(name, "refs/heads/", 11) || (!s.bare && !strncmp(name, "refs/remotes/", 13))) {
 			size_t l = strlen(name);
 			if (l >= 5 && !strcmp(name + l - 5, "/HEAD"))
 				continue;

@@ -165,7 +165,8 @@ int treqs_repo_protected_ref(char **out, git_repository *repo, const struct treq
 	 */
 	char *name = xasprintf("refs/remotes/%s/%s", cfg->remote, cfg->protected_branch);
 
-	if (treqs_repo_ref_get(NULL, repo, name)) {
+	/* a server's own branches are the truth; anything under refs/remotes there was pushed by someone */
+	if (!git_repository_is_bare(repo) && treqs_repo_ref_get(NULL, repo, name)) {
 		*out = name;
 		return 0;
 	}
@@ -212,6 +213,8 @@ int treqs_config_load_repo(struct treqs_config **out, git_repository *repo, stru
 	*out = NULL;
 	/* The protected branch is named in the config, which lives on it. */
 	for (i = 0; i < TREQS_ARRAY_SIZE(first) && !found; i++) {
+		if (git_repository_is_bare(repo) && !strncmp(first[i], "refs/remotes/", 13))
+			continue;
 		if (load_config_at(&cfg, repo, first[i], NULL) == 0)
 			found = first[i];
 	}

@@ -17,8 +17,8 @@ int treqs_lock_lookup(git_oid *out, git_repository *repo, const struct treqs_con
 	int found = treqs_repo_ref_get(out, repo, name);
 
 	free(name);
-	if (!found) {
-		/* exec fetches the remote's locks here */
+	if (!found && !git_repository_is_bare(repo)) {
+		/* exec fetches the remote's locks here (a server has only its own) */
 		name = xasprintf("refs/remotes/%s/treqs-locks/%s", cfg->remote, id);
 		found = treqs_repo_ref_get(out, repo, name);
 		free(name);
