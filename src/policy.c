@@ -19,6 +19,18 @@ void treqs_policy_reviewers(struct treqs_strv *out, const struct treqs_config *c
 			treqs_strv_push(out, src->v[i]);
 }
 
+double treqs_policy_cost(const struct treqs_config *cfg, const struct treqs_tr *tr)
+{
+	double est, price, cat = 0;
+
+	if (!tr)
+		return 0;
+	est = tr->cost > 0 ? tr->cost : 0;
+	if (tr->gpu_type && tr->hours > 0 && (price = treqs_config_price(cfg, tr->gpu_type)) >= 0)
+		cat = (double)tr->gpu_count * tr->hours * price;
+	return est > cat ? est : cat;
+}
+
 int treqs_status_agrees(enum treqs_state in_file, enum treqs_state derived)
 {
 	int open_file = in_file == TREQS_STATE_DRAFT || in_file == TREQS_STATE_REVIEW;
@@ -165,7 +177,8 @@ void treqs_policy_eval(struct treqs_policy_result *out, const struct treqs_confi
 		goto done;
 	}
 	need = cfg->approvals_required ? cfg->approvals_required : 1;
-	if (cfg->cost_threshold_usd >= 0 && tr && tr->cost > cfg->cost_threshold_usd && cfg->cost_threshold_group) {
+	if (cfg->cost_threshold_usd >= 0 && tr && treqs_policy_cost(cfg, tr) > cfg->cost_threshold_usd &&
+	    cfg->cost_threshold_group) {
 		int found = 0;
 		need++;
 		for (i = 0; i < out->napprovals; i++)

@@ -235,7 +235,7 @@ static double archived_cost(struct treqs_ctx *ctx, const struct treqs_status *st
 	struct treqs_buf b = TREQS_BUF_INIT;
 	char *path = xasprintf("%s/%s/result.json", TREQS_ARCHIVE_DIR, id);
 	json_t *j = NULL, *c;
-	double v = st->tr && st->tr->cost >= 0 ? st->tr->cost : 0;
+	double v = treqs_policy_cost(ctx->cfg, st->tr);
 
 	if (treqs_repo_read(&b, NULL, ctx->repo, git_oid_tostr_s(&st->archive_commit), path) == 0 &&
 	    (j = json_loadb(treqs_buf_cstr(&b), b.len, 0, NULL)) && json_is_number(c = json_object_get(j, "cost_actual_usd")))
@@ -276,7 +276,7 @@ static int build_ledger(struct treqs_ctx *ctx)
 			it->when = st.policy.approved_at;
 			it->month = month_of(it->when);
 			it->amount = st.state == TREQS_STATE_APPROVED || st.state == TREQS_STATE_RUNNING
-					     ? (st.tr->cost >= 0 ? st.tr->cost : 0)
+					     ? treqs_policy_cost(ctx->cfg, st.tr)
 					     : archived_cost(ctx, &st, cat->v[i].id);
 		}
 		treqs_status_clear(&st);
@@ -309,14 +309,14 @@ static void apply_budget(struct treqs_status *st, struct treqs_ctx *ctx, const c
 		if (it->when < st->policy.approved_at || (it->when == st->policy.approved_at && strcmp(it->id, id) < 0))
 			spent += it->amount;
 	}
-	if (spent + (st->tr->cost > 0 ? st->tr->cost : 0) > b->monthly_usd + 0.005) {
+	if (spent + treqs_policy_cost(ctx->cfg, st->tr) > b->monthly_usd + 0.005) {
 		st->state = TREQS_STATE_REVIEW;
 		st->policy.state = TREQS_STATE_REVIEW;
 		treqs_strv_push_owned(&st->policy.notes,
 				      xasprintf("over the %s team's monthly budget: %.2f of %.2f USD already committed in "
 						"%04ld-%02ld, and this TR's estimate is %.2f USD",
 						st->tr->team, spent, b->monthly_usd, month / 100, month % 100,
-						st->tr->cost > 0 ? st->tr->cost : 0));
+						treqs_policy_cost(ctx->cfg, st->tr)));
 	}
 }
 

@@ -54,6 +54,14 @@ void treqs_policy_eval(struct treqs_policy_result *out, const struct treqs_confi
 		       const char *digest, const struct treqs_history *h);
 void treqs_policy_clear(struct treqs_policy_result *r);
 
+/*
+ * What the TR is judged to cost, for cost_threshold and budgets: its
+ * cost_estimate_usd, or the price catalog's gpu_count x hours x price when
+ * that is more (the estimate is the submitter's own word).  0 when neither
+ * is known.
+ */
+double treqs_policy_cost(const struct treqs_config *cfg, const struct treqs_tr *tr);
+
 /* The reviewers of tr under cfg (the TR's list, else the defaults). */
 void treqs_policy_reviewers(struct treqs_strv *out, const struct treqs_config *cfg, const struct treqs_tr *tr);
 
