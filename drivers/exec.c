@@ -26,7 +26,9 @@
  * environment, writes ONE request line to its standard input and closes
  * it, and reads ONE reply line from its standard output.  A line is a JSON
  * object (UTF-8) followed by a newline.  Standard error is for people: it
- * is shown when the call fails.  The call must end within timeout_seconds.
+ * is shown when the call fails.  The call must end within timeout_seconds;
+ * it ends when the program exits, even if something it started in the
+ * background (the job) still holds its standard output.
  *
  * Every request has:
  *     "protocol": 1, "op": OP, "driver": NAME, "config": {...}

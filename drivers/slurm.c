@@ -45,8 +45,10 @@
  * The job: a batch script that cd's into the job's working directory and
  * execs the TR's argv, every argument single-quoted (no field of a TR is
  * ever interpreted by a shell); the environment is the TR's env plus
- * TREQS_OUTPUT_DIR and friends; stdout and stderr go (appended, so that
- * requeues keep the earlier output) to <state_dir>/output.log; the name is
+ * TREQS_OUTPUT_DIR and friends (with cli, exported by the script: in
+ * sbatch's own environment, SBATCH_* would be options to sbatch); stdout
+ * and stderr go (appended, so that requeues keep the earlier output) to
+ * <state_dir>/output.log; the name is
  * the spec's name (TR id and digest), so that a rerun of treqs exec finds
  * the job instead of submitting it again; the comment ("treqs;max_restarts=N")
  * marks it as treqs' and records run.max_restarts, which poll() enforces: a
@@ -1366,6 +1368,48 @@ static int cli_find(struct slurm *s, const struct treqs_job_spec *spec, char **j
 	return ret;
 }
 
+/*
+ * The batch script for sbatch on the command line: the spec's environment
+ * is exported by the script, after the lines sbatch reads options from,
+ * rather than given to sbatch itself.  sbatch takes SBATCH_GPUS,
+ * SBATCH_ARRAY_INX, SBATCH_ACCOUNT, SBATCH_WAIT and the like from its own
+ * environment as options, and SLURM_CONF as its cluster: a TR's env must
+ * reach the job, never the scheduler (an array of a hundred launches, GPUs
+ * the cost does not count, another team's account).
+ */
+static int cli_script(struct treqs_buf *out, const struct treqs_job_spec *spec)
+{
+	struct treqs_buf plain = TREQS_BUF_INIT;
+	const char *body;
+	size_t i;
+	int ret;
+
+	if ((ret = treqs_slurm_script(&plain, spec)) < 0) {
+		treqs_buf_free(&plain);
+		return ret;
+	}
+	/* after "#!/bin/sh" and "# treqs job NAME" */
+	body = strchr(treqs_buf_cstr(&plain), '\n');
+	body = body ? strchr(body + 1, '\n') : NULL;
+	body = body ? body + 1 : treqs_buf_cstr(&plain) + plain.len;
+	treqs_buf_put(out, plain.ptr, (size_t)(body - plain.ptr));
+	for (i = 0; spec->env && spec->env[i]; i++) {
+		const char *e = spec->env[i];
+		size_t n = strcspn(e, "=");
+		if (!e[n] || !n || !(isalpha((unsigned char)e[0]) || e[0] == '_') ||
+		    strspn(e, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != n) {
+			treqs_buf_free(&plain);
+			return treqs_error(TREQS_EINVALID, "slurm driver: '%.*s' is not an environment variable name", (int)n, e);
+		}
+		treqs_buf_printf(out, "export %.*s=", (int)n, e);
+		treqs_slurm_quote(out, e + n + 1);
+		treqs_buf_putc(out, '\n');
+	}
+	treqs_buf_puts(out, body);
+	treqs_buf_free(&plain);
+	return 0;
+}
+
 static int cli_submit(struct slurm *s, const struct treqs_job_spec *spec, const char *log, char **job_id)
 {
 	struct treqs_strv argv = TREQS_STRV_INIT;
@@ -1385,7 +1429,7 @@ static int cli_submit(struct slurm *s, const struct treqs_job_spec *spec, const 
 			o.gres_type = s->gpu_types.v[i + 1];
 	if (!o.gres_type)
 		o.gres_type = spec->gpu_type;
-	if ((ret = treqs_slurm_script(&script, spec)) < 0)
+	if ((ret = cli_script(&script, spec)) < 0)
 		goto out;
 	treqs_strv_push(&argv, "sbatch");
 	treqs_strv_push(&argv, "--parsable");
@@ -1409,8 +1453,8 @@ static int cli_submit(struct slurm *s, const struct treqs_job_spec *spec, const 
 		treqs_strv_push_owned(&argv, xasprintf("--gres=%s", gres));
 	free(gres);
 	treqs_strv_push(&argv, spec->max_restarts > 0 ? "--requeue" : "--no-requeue");
-	/* the script comes on stdin; the environment is treqs' plus the spec's (sbatch --export=ALL) */
-	if ((ret = run_cli(s, &cmd, (const char *const *)argv.v, spec->env, script.ptr)) < 0)
+	/* the script comes on stdin; the environment is treqs' (sbatch --export=ALL), the spec's is in the script */
+	if ((ret = run_cli(s, &cmd, (const char *const *)argv.v, NULL, script.ptr)) < 0)
 		goto out;
 	if (cmd.status != 0) {
 		char *m = first_line(&cmd.err);

@@ -23,11 +23,14 @@
 #include "treqs/history.h"
 #include "treqs/repo.h"
 #include "treqs/result.h"
+#include "treqs/run.h"
 #include "treqs/sign.h"
 #include "treqs/state.h"
 #include "treqs/tr.h"
 
 #define LOG_TAIL (64 * 1024)
+/* as much of metrics.json as the drivers collect (a file with a long history next to the numbers) */
+#define METRICS_MAX (16 << 20)
 
 struct drv {
 	char *name;
@@ -558,8 +561,22 @@ static int build_spec(struct runner *r, struct spec_store *s, const char *id, co
 	if (test)
 		for (i = 0; i < tr->test_args.n; i++)
 			treqs_strv_push(&s->argv, tr->test_args.v[i]);
-	for (i = 0; i < tr->nenv; i++)
+	for (i = 0; i < tr->nenv; i++) {
+		/*
+		 * treqs' own variables are treqs' to set: a TR's TREQS_OUTPUT_DIR
+		 * next to treqs' one gives the job both, and which one it sees
+		 * depends on the language (getenv() takes the first, Python the
+		 * last): metrics.json written where nobody collects it.
+		 */
+		if (!strcmp(tr->env[i].name, "TREQS_OUTPUT_DIR") || !strcmp(tr->env[i].name, "TREQS_TR_ID") ||
+		    !strcmp(tr->env[i].name, "TREQS_JOB_ID") || !strcmp(tr->env[i].name, "TREQS_TEST_RUN")) {
+			if (!test)
+				fprintf(stderr, "treqs: %s: warning: run.env.%s is set by treqs; the job gets treqs' value\n", id,
+					tr->env[i].name);
+			continue;
+		}
 		treqs_strv_push_owned(&s->env, xasprintf("%s=%s", tr->env[i].name, tr->env[i].value));
+	}
 	treqs_strv_push_owned(&s->env, xasprintf("TREQS_OUTPUT_DIR=%s", s->output_dir));
 	treqs_strv_push_owned(&s->env, xasprintf("TREQS_TR_ID=%s", id));
 	treqs_strv_push_owned(&s->env, xasprintf("TREQS_JOB_ID=%s", s->name));
@@ -609,6 +626,61 @@ static int start_job(struct treqs_driver *d, const struct treqs_job_spec *spec, 
 	return ret;
 }
 
+/*
+ * Whether the loss named at q ("loss", lowercased, inside a line) is
+ * reported as NaN or infinite: "loss=nan", "val_loss: inf", "'loss': nan",
+ * "loss tensor(nan", "loss is nan", "loss = -inf".  Only its value counts:
+ * a healthy "loss=0.42 nan_grads=0" or "loss 0.3 (skipped nan batches: 0)"
+ * must not stop the run.
+ */
+static int loss_is_nan(const char *q)
+{
+	q += 4;
+	while (isalnum((unsigned char)*q) || *q == '_') /* the rest of the name: losses, loss_avg */
+		q++;
+	while (*q && strchr(" \t'\"=:[(", *q))
+		q++;
+	if (!strncmp(q, "tensor(", 7))
+		q += 7;
+	else if (!strncmp(q, "is ", 3))
+		q += 3;
+	if (*q == '-' || *q == '+')
+		q++;
+	if (!strncmp(q, "infinity", 8))
+		q += 5;
+	else if (strncmp(q, "nan", 3) && strncmp(q, "inf", 3))
+		return 0;
+	return !isalpha((unsigned char)q[3]);
+}
+
+/*
+ * Whether a line is a shell's report of a job killed by SIGKILL (the OOM
+ * killer): dash's "Killed" alone, bash's "...: line 3:  1234 Killed   python
+ * train.py".  A line that only begins with the word ("Killed 2 stale
+ * workers") is the program talking, not the kernel.
+ */
+static int shell_killed(const char *line)
+{
+	const char *t = line, *p;
+	size_t n;
+
+	while (*t == ' ' || *t == '\t')
+		t++;
+	n = strlen(t);
+	while (n && (t[n - 1] == ' ' || t[n - 1] == '\t' || t[n - 1] == '\r'))
+		n--;
+	if (n == 6 && !strncmp(t, "killed", 6))
+		return 1;
+	for (p = strstr(line, "line "); p; p = strstr(p + 1, "line ")) {
+		unsigned a, b;
+		int end = -1;
+		if ((p == line || !isalnum((unsigned char)p[-1])) && sscanf(p, "line %u: %u killed%n", &a, &b, &end) == 2 &&
+		    end > 0 && (!p[end] || isspace((unsigned char)p[end])))
+			return 1;
+	}
+	return 0;
+}
+
 const char *treqs_log_watch(const char *log, size_t len)
 {
 	const char *p = log, *end = log + len;
@@ -627,18 +699,12 @@ const char *treqs_log_watch(const char *log, size_t len)
 		    strstr(line, "outofmemoryerror"))
 			found = "cuda-oom";
 		else if (strstr(line, "loss") && (strstr(line, "nan") || strstr(line, "inf"))) {
-			/* "loss=nan", "loss: inf", "loss nan" - the word, not "infer" */
 			const char *q;
-			for (q = strstr(line, "loss"); q && *q; q++)
-				if ((!strncmp(q, "nan", 3) || !strncmp(q, "inf", 3)) && (q == line || !isalpha((unsigned char)q[-1])) &&
-				    !isalpha((unsigned char)q[3]))
+			for (q = strstr(line, "loss"); q && !found; q = strstr(q + 4, "loss"))
+				if (loss_is_nan(q))
 					found = "nan-loss";
-		} else {
-			const char *t = line;
-			while (*t == ' ')
-				t++;
-			if (!strncmp(t, "killed", 6) && (!t[6] || t[6] == ' '))
-				found = "killed";
+		} else if (shell_killed(line)) {
+			found = "killed";
 		}
 		if (found)
 			return found;
@@ -825,27 +891,140 @@ static int write_archive(struct runner *r, const char *id, const struct lock *l,
 	return ret;
 }
 
+/*
+ * Has the driver copy a job's output files into a new, empty directory
+ * (*dest, the caller removes it).  Not one named after the job id, which
+ * the engine chose: the exec and http drivers' engines may pick ids with
+ * '/' or "..", and two engines both number their jobs 1, 2, ...; another
+ * job's metrics.json, or an earlier collect's, must never pass for this
+ * job's.  In the jobs directory, or under $TMPDIR when that fails (a job
+ * that filled the disk), so that the results still come back.
+ */
+static int collect_job(struct runner *r, struct treqs_driver *d, const char *job_id, char **dest)
+{
+	char *dir = xasprintf("%s/.collect-XXXXXX", r->jobs_root);
+	int ret;
+
+	*dest = NULL;
+	mkdir(r->jobs_root, 0777);
+	if (!mkdtemp(dir))
+		ret = treqs_error_errno(TREQS_EENV, "unable to create a directory in '%s'", r->jobs_root);
+	else if ((ret = d->ops->collect(d, job_id, dir)) < 0)
+		treqs_rmtree(dir);
+	if (ret < 0) {
+		/* the jobs directory full or read-only: $TMPDIR */
+		free(dir);
+		if ((ret = treqs_tmpdir(&dir)) < 0)
+			return ret;
+		if ((ret = d->ops->collect(d, job_id, dir)) < 0) {
+			treqs_rmtree(dir);
+			free(dir);
+			return ret;
+		}
+	}
+	*dest = dir;
+	return 0;
+}
+
+/* When the TR's lock was first taken (the oldest launch record behind the tip), or 0. */
+static double launched_at(struct runner *r, const struct lock *l)
+{
+	git_commit *c = NULL;
+	double t = 0;
+	int n;
+
+	if (git_commit_lookup(&c, r->repo, &l->tip) < 0)
+		return 0;
+	for (n = 0; c && n < 1000; n++) {
+		char *act = treqs_trailer_get(git_commit_message(c), "TReqs-Action");
+		int ours = act && (!strcmp(act, "launch") || !strcmp(act, "release"));
+		git_commit *p = NULL;
+
+		free(act);
+		if (!ours)
+			break;
+		t = (double)git_commit_time(c);
+		if (git_commit_parentcount(c) == 0 || git_commit_parent(&p, c, 0) < 0)
+			break;
+		git_commit_free(c);
+		c = p;
+	}
+	git_commit_free(c);
+	return t;
+}
+
+/*
+ * No job ran longer than it has existed, since its lock was taken (an
+ * hour's grace for runners whose clocks disagree).  An engine's times
+ * gone wrong (an end in milliseconds, a start from before a clock step)
+ * would put an absurd actual cost into git, and team budgets count it:
+ * such a run time is counted as that bound, an upper limit of the truth,
+ * and said.  *seconds is the run time to check; returns 1 when it was cut.
+ */
+static int bound_run_time(struct runner *r, const char *id, const struct lock *l, const char *what, double *seconds)
+{
+	double since = launched_at(r, l), bound = now() - since + 3600;
+
+	if (!(since > 0) || !(*seconds > bound))
+		return 0;
+	fprintf(stderr, "treqs: %s: warning: the %s reports %.0f s of run time, more than the %.0f s since it was "
+			"launched; counting %.0f s\n", id, what, *seconds, bound - 3600, bound);
+	*seconds = bound;
+	return 1;
+}
+
 /* Collects a finished job's results and archives them. */
 static int finish(struct runner *r, const char *id, const struct lock *l, struct treqs_driver *d, const char *job_id,
 		  const struct treqs_job_status *st, json_t *test_run, const char *message)
 {
 	struct treqs_buf log = TREQS_BUF_INIT, metrics = TREQS_BUF_INIT;
+	struct treqs_job_status bounded = *st;
 	struct outcome oc;
 	char *dest = NULL, *mpath = NULL;
+	double secs;
 	int ret;
 
 	memset(&oc, 0, sizeof(oc));
+	/* the run time result.json will count: the engine's sum, else end - start */
+	secs = st->run_seconds > 0 ? st->run_seconds
+				   : st->end_time > st->start_time && st->start_time > 0 ? st->end_time - st->start_time : 0;
+	if (bound_run_time(r, id, l, "engine", &secs))
+		bounded.run_seconds = secs;
+	if (json_is_number(json_object_get(test_run, "duration_seconds"))) {
+		secs = json_number_value(json_object_get(test_run, "duration_seconds"));
+		if (bound_run_time(r, id, l, "test run's engine", &secs))
+			json_object_set_new(test_run, "duration_seconds", json_real(secs));
+	}
+	st = &bounded;
 	if (d && job_id) {
-		d->ops->logs(d, job_id, LOG_TAIL, &log);
-		dest = xasprintf("%s/%s.collected", r->jobs_root, job_id);
-		mkdir(r->jobs_root, 0777);
-		mkdir(dest, 0777);
-		if (d->ops->collect(d, job_id, dest) < 0)
-			fprintf(stderr, "treqs: %s: %s (results without its output files)\n", id, treqs_error_msg());
-		mpath = xasprintf("%s/metrics.json", dest);
-		if (treqs_read_file(&metrics, mpath, 1 << 20) < 0)
-			treqs_buf_clear(&metrics);
+		/* the log carries the treqs-metric lines: say when it could not be had */
+		if (d->ops->logs(d, job_id, LOG_TAIL, &log) < 0)
+			fprintf(stderr, "treqs: %s: %s (results without the job's output)\n", id, treqs_error_msg());
 		treqs_error_clear();
+		if (collect_job(r, d, job_id, &dest) < 0)
+			fprintf(stderr, "treqs: %s: %s (results without its output files)\n", id, treqs_error_msg());
+		treqs_error_clear();
+		if (dest) {
+			struct stat sb;
+			int rc;
+			mpath = xasprintf("%s/metrics.json", dest);
+			/*
+			 * A plain file only: a FIFO (or a link to one, or to a
+			 * device) that a driver copied from a job's output
+			 * directory as it was would block the read forever.
+			 */
+			if (lstat(mpath, &sb) == 0 && !S_ISREG(sb.st_mode))
+				rc = treqs_error(TREQS_EINVALID, "'%s' is not a regular file", mpath);
+			else
+				rc = treqs_read_file(&metrics, mpath, METRICS_MAX);
+			if (rc < 0) {
+				if (rc != TREQS_ENOTFOUND)
+					fprintf(stderr, "treqs: %s: metrics.json: %s (its metrics are not used)\n", id,
+						treqs_error_msg());
+				treqs_buf_clear(&metrics);
+			}
+			treqs_error_clear();
+		}
 	}
 	oc.st = st;
 	oc.job = l->job;
@@ -869,6 +1048,8 @@ static int finish(struct runner *r, const char *id, const struct lock *l, struct
 		oc.action = "fail";
 	}
 	ret = write_archive(r, id, l, &oc);
+	if (dest)
+		treqs_rmtree(dest);
 	treqs_buf_free(&log);
 	treqs_buf_free(&metrics);
 	free(dest);
@@ -1320,6 +1501,20 @@ void treqs_exec_default_env(git_repository *repo)
 		char *dir = xasprintf("%streqs/jobs", git_repository_path(repo));
 		setenv("TREQS_JOBS_DIR", dir, 1);
 		free(dir);
+	} else if (env[0] != '/') {
+		/*
+		 * Made absolute: the job's paths are used where this directory
+		 * is not the current one (the checkout into it, the job's
+		 * working directory, TREQS_OUTPUT_DIR, a Slurm node), and a
+		 * relative TREQS_JOBS_DIR=jobs failed every launch.
+		 */
+		char *cwd = getcwd(NULL, 0);
+		if (cwd) {
+			char *dir = xasprintf("%s/%s", cwd, env);
+			setenv("TREQS_JOBS_DIR", dir, 1);
+			free(dir);
+			free(cwd);
+		}
 	}
 }
 

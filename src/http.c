@@ -84,12 +84,14 @@ void treqs_http_response_clear(struct treqs_http_response *r)
 	memset(r, 0, sizeof(*r));
 }
 
+#define MAX_BODY (64u << 20)
+
 static size_t on_data(char *ptr, size_t size, size_t n, void *ud)
 {
 	struct treqs_buf *b = ud;
 
-	if (b->len + size * n > 64u << 20)
-		return 0; /* a runaway answer: stop reading */
+	if (b->len + size * n > MAX_BODY)
+		return 0; /* a runaway answer: stop reading (curl says CURLE_WRITE_ERROR) */
 	treqs_buf_put(b, ptr, size * n);
 	return size * n;
 }
@@ -166,7 +168,11 @@ int treqs_http_request(struct treqs_http *h, const char *method, const char *pat
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 		curl_easy_cleanup(c);
 
-		if (rc != CURLE_OK) {
+		if (rc == CURLE_WRITE_ERROR) {
+			/* only on_data refuses to write: say why, not curl's "failed writing body" */
+			ret = treqs_error(TREQS_EENV, "%s %s at %s: the answer is larger than %u MiB; not read", method, path,
+					  h->endpoint, MAX_BODY >> 20);
+		} else if (rc != CURLE_OK) {
 			ret = treqs_error(TREQS_EENV, "%s %s at %s: %s", method, path, h->endpoint,
 					  errbuf[0] ? errbuf : curl_easy_strerror(rc));
 			retry = rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_GOT_NOTHING ||

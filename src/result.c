@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -45,21 +46,110 @@ static void metric_lines(json_t *m, const char *log, size_t len)
 	}
 }
 
+/*
+ * metrics.json with Python's spellings of non-finite numbers (json.dump
+ * writes NaN, Infinity and -Infinity unless told not to) made JSON: those
+ * tokens outside strings become null.  Strict JSON would refuse the whole
+ * file, and one diverged metric would take every other one with it.
+ */
+static char *python_json(const char *text, size_t len, size_t *outlen)
+{
+	static const char *const words[] = {"-Infinity", "Infinity", "NaN"};
+	struct treqs_buf b = TREQS_BUF_INIT;
+	size_t i = 0, w;
+	int in_string = 0;
+
+	while (i < len) {
+		char c = text[i];
+
+		if (in_string) {
+			treqs_buf_putc(&b, c);
+			if (c == '\\' && i + 1 < len)
+				treqs_buf_putc(&b, text[++i]);
+			else if (c == '"')
+				in_string = 0;
+			i++;
+			continue;
+		}
+		for (w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+			size_t n = strlen(words[w]);
+			if (n <= len - i && !memcmp(text + i, words[w], n))
+				break;
+		}
+		if (w < sizeof(words) / sizeof(words[0])) {
+			treqs_buf_puts(&b, "null");
+			i += strlen(words[w]);
+			continue;
+		}
+		if (c == '"')
+			in_string = 1;
+		treqs_buf_putc(&b, c);
+		i++;
+	}
+	*outlen = b.len;
+	return treqs_buf_detach(&b);
+}
+
 json_t *treqs_metrics_collect(const char *metrics_json, size_t mlen, const char *log, size_t loglen)
 {
-	json_t *m = json_object(), *file;
+	json_t *m = json_object(), *file = NULL;
 	const char *k;
 	json_t *v;
 
 	if (log)
 		metric_lines(m, log, loglen);
-	if (metrics_json && (file = json_loadb(metrics_json, mlen, 0, NULL))) {
+	/* integers as reals: a counter beyond 64 bits must not void the file */
+	if (metrics_json && !(file = json_loadb(metrics_json, mlen, JSON_DECODE_INT_AS_REAL, NULL))) {
+		size_t n;
+		char *fixed = python_json(metrics_json, mlen, &n);
+		file = json_loadb(fixed ? fixed : "", fixed ? n : 0, JSON_DECODE_INT_AS_REAL, NULL);
+		free(fixed);
+	}
+	if (file) {
 		if (json_is_object(file))
 			json_object_foreach(file, k, v) if (json_is_number(v) && isfinite(json_number_value(v)))
 				json_object_set_new(m, k, json_real(json_number_value(v)));
 		json_decref(file);
 	}
 	return m;
+}
+
+/*
+ * A JSON string of text that may not be valid UTF-8: an engine's message
+ * cut at a byte count (the job status' detail holds 511 bytes) can end in
+ * half a character, and json_string() refuses it - the key would silently
+ * go missing.  Bytes that are not UTF-8 become '?'.
+ */
+static json_t *text_json(const char *s)
+{
+	json_t *j = json_string(s);
+	char *copy, *p;
+
+	if (j || !s)
+		return j ? j : json_null();
+	copy = xstrdup(s);
+	for (p = copy; *p;) {
+		unsigned char c = (unsigned char)*p;
+		size_t n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+		size_t k;
+		for (k = 1; k < n && ((unsigned char)p[k] & 0xc0) == 0x80; k++)
+			;
+		if (!n || k < n) {
+			*p++ = '?';
+			continue;
+		}
+		p += n;
+	}
+	j = json_string(copy);
+	if (!j) {
+		/* what the check above lets through (overlong forms, surrogates): plain ASCII then */
+		for (p = copy; *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
+		j = json_string(copy);
+	}
+	free(copy);
+	return j;
 }
 
 static json_t *iso_time(double t)
@@ -115,8 +205,8 @@ json_t *treqs_result_build(const struct treqs_result_in *in, double *cost)
 	json_object_set_new(r, "cost_actual_usd", *cost >= 0 ? json_real(*cost) : json_null());
 	json_object_set_new(r, "cost_estimate_usd", in->tr && in->tr->cost >= 0 ? json_real(in->tr->cost) : json_null());
 	json_object_set_new(r, "watcher", in->watcher ? json_string(in->watcher) : json_null());
-	json_object_set_new(r, "message", in->message ? json_string(in->message)
-						      : st && st->detail[0] ? json_string(st->detail) : json_null());
+	json_object_set_new(r, "message", in->message ? text_json(in->message)
+						      : st && st->detail[0] ? text_json(st->detail) : json_null());
 	for (i = 0; in->tr && i < in->tr->nexpected; i++) {
 		const struct treqs_expect *e = &in->tr->expected[i];
 		json_t *v = json_object_get(metrics, e->metric), *o;

@@ -58,7 +58,7 @@ int treqs_cmd_run(struct treqs_cmd *cmd)
 	int inp[2] = {-1, -1}, outp[2] = {-1, -1}, errp[2] = {-1, -1}, execp[2] = {-1, -1};
 	char **env = NULL;
 	pid_t pid;
-	int st = 0, ret = 0, failure[2] = {0, 0};
+	int st = 0, ret = 0, failure[2] = {0, 0}, reaped = 0, drained = 0;
 	size_t inoff = 0;
 	double deadline = cmd->timeout > 0 ? now_s() + cmd->timeout : 0;
 	struct sigaction ign, old;
@@ -144,16 +144,31 @@ int treqs_cmd_run(struct treqs_cmd *cmd)
 
 	while (inp[1] >= 0 || outp[0] >= 0 || errp[0] >= 0) {
 		struct pollfd pfd[3];
-		int npfd = 0, i, tmo = -1;
+		int npfd = 0, i, tmo = -1, ready;
 		char chunk[16384];
 
+		/*
+		 * The program may be over while its pipes stay open: something it
+		 * started in the background inherited them (a driver script's
+		 * "job &" without redirections).  Its output is what it wrote
+		 * before it exited; waiting for EOF would wait for the background
+		 * process, then time out and kill it.  So look now and then, and
+		 * once it is gone take what the pipes hold and stop.
+		 */
+		if (!reaped && waitpid(pid, &st, WNOHANG) == pid) {
+			reaped = 1;
+			if (inp[1] >= 0)
+				close(inp[1]), inp[1] = -1;
+			if (outp[0] < 0 && errp[0] < 0)
+				break;
+		}
 		if (inp[1] >= 0)
 			pfd[npfd++] = (struct pollfd){inp[1], POLLOUT, 0};
 		if (outp[0] >= 0)
 			pfd[npfd++] = (struct pollfd){outp[0], POLLIN, 0};
 		if (errp[0] >= 0)
 			pfd[npfd++] = (struct pollfd){errp[0], POLLIN, 0};
-		if (deadline) {
+		if (deadline && !reaped) {
 			double left = deadline - now_s();
 			if (left <= 0) {
 				cmd->timed_out = 1;
@@ -164,11 +179,17 @@ int treqs_cmd_run(struct treqs_cmd *cmd)
 			}
 			tmo = (int)(left * 1000) + 1;
 		}
-		if (poll(pfd, (nfds_t)npfd, tmo) < 0) {
+		if (reaped)
+			tmo = 0;
+		else if (tmo < 0 || tmo > 100)
+			tmo = 100;
+		if ((ready = poll(pfd, (nfds_t)npfd, tmo)) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
+		if (reaped && (ready == 0 || ++drained > 64))
+			break; /* drained (or a background process writes on and on): it is over */
 		for (i = 0; i < npfd; i++) {
 			ssize_t n;
 
@@ -198,7 +219,7 @@ int treqs_cmd_run(struct treqs_cmd *cmd)
 	 * or nothing was captured.  The time limit holds until it exits, so
 	 * wait without blocking while there is a deadline to keep.
 	 */
-	for (;;) {
+	while (!reaped) {
 		int timed = deadline && !cmd->timed_out;
 		pid_t r = waitpid(pid, &st, timed ? WNOHANG : 0);
 
