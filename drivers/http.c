@@ -755,7 +755,49 @@ static int httpjobs_submit(struct treqs_driver *d, const struct treqs_job_spec *
 	o.prefer_resource = j->prefer ? j->prefer : spec->gpu_type;
 	o.gpu_memory_min_gb = j->gpu_mem;
 	body = treqs_httpjobs_submit_body(spec, &o);
-	ret = treqs_drv_request(j->what, &j->h, "POST", "/api/jobs", body, &r);
+	{
+		/*
+		 * A POST is not retried blindly: when it got no answer (or a
+		 * 5xx), the job may exist all the same, and a service that does
+		 * not refuse duplicate names would run it twice.  Look it up
+		 * by name before each new attempt.
+		 */
+		int retries = j->h.retries, attempt;
+		long wait = j->h.backoff_ms;
+
+		j->h.retries = 0;
+		for (attempt = 0;; attempt++) {
+			ret = treqs_drv_request(j->what, &j->h, "POST", "/api/jobs", body, &r);
+			if (ret == 0 || attempt >= retries)
+				break;
+			treqs_http_response_clear(&r);
+			{
+				char *saved = xstrdup(treqs_error_msg());
+				int found;
+				struct timespec ts = {wait / 1000, (wait % 1000) * 1000000L};
+				nanosleep(&ts, NULL);
+				wait *= 2;
+				j->h.retries = retries;
+				found = httpjobs_find(d, spec, job_id);
+				j->h.retries = 0;
+				if (found == 0) {
+					free(saved);
+					json_decref(body);
+					free(branch);
+					j->h.retries = retries;
+					return 0; /* it was submitted after all: re-attach */
+				}
+				if (found != TREQS_ENOTFOUND) {
+					free(saved);
+					ret = found;
+					break;
+				}
+				treqs_error(TREQS_EENV, "%s", saved);
+				free(saved);
+			}
+		}
+		j->h.retries = retries;
+	}
 	json_decref(body);
 	free(branch);
 	if (ret < 0)

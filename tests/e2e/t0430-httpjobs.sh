@@ -172,14 +172,25 @@ test_expect_success 'HTTP 502 three times then an answer: retried' '
 	test_grep "^$id: archived as succeeded" out
 '
 
-test_expect_success 'a dropped connection (no answer at all) is retried' '
+test_expect_success 'a dropped POST: looked up by name first (not there), then retried' '
 	id=$(drv_tr gpulab) && names "$id" &&
-	scenario "$(none)" "{\"method\": \"POST\", \"path\": \"$API/jobs\", \"drop\": true}" "$(submit j-71)" \
+	scenario "$(none)" "{\"method\": \"POST\", \"path\": \"$API/jobs\", \"drop\": true}" "$(none)" "$(submit j-71)" \
 		"$(get j-71 succeeded "$DONE")" "$(logs j-71)" &&
 	stub_start scenario.json &&
 	drv_exec --wait "$id" >out 2>err &&
 	stub_stop &&
 	test_grep "^$id: launched gpulab:j-71$" out
+'
+
+test_expect_success 'a dropped POST that created the job all the same: re-attached, not submitted twice' '
+	id=$(drv_tr gpulab) && names "$id" &&
+	scenario "$(none)" "{\"method\": \"POST\", \"path\": \"$API/jobs\", \"drop\": true}" \
+		"$(req GET "$API/jobs?name=$NAME" 200 "{\"jobs\": [{\"id\": \"j-73\", \"name\": \"$NAME\", \"status\": \"running\"}]}")" \
+		"$(get j-73 succeeded "$DONE")" "$(logs j-73)" &&
+	stub_start scenario.json &&
+	drv_exec --wait "$id" >out 2>err &&
+	stub_stop &&
+	test_grep "^$id: launched gpulab:j-73$" out
 '
 
 test_expect_success 'a request that times out is retried' '
