@@ -1292,6 +1292,7 @@ static int take_lock(struct runner *r, const char *id, const struct treqs_status
 {
 	struct treqs_driver *d = NULL;
 	const char *dname;
+	const git_oid *approved;
 	git_oid commit;
 	int ret;
 
@@ -1301,16 +1302,22 @@ static int take_lock(struct runner *r, const char *id, const struct treqs_status
 	dname = driver_for(r, st->tr);
 	if ((ret = get_driver(r, dname, &d)) < 0)
 		return ret;
+	/*
+	 * What runs is what was approved: the commit whose approval satisfied
+	 * the policy, not the branch tip, which may have taken in newer code
+	 * from the protected branch since (the digest covers only the TR).
+	 */
+	approved = st->policy.napprovals ? &st->policy.approvals[st->policy.napprovals - 1].commit : &st->head;
 	if (st->released) {
-		/* taken again: on top of the release, naming the approved head */
-		if ((ret = lock_commit(r, &commit, id, &st->lock, &st->head, st->digest, NULL, NULL,
+		/* taken again: on top of the release, naming the approved commit */
+		if ((ret = lock_commit(r, &commit, id, &st->lock, approved, st->digest, NULL, NULL,
 				       machine_jobs_dir(r, dname, d))) < 0)
 			return ret;
 		if ((ret = publish_lock(r, id, &commit, &st->lock)) < 0)
 			return ret;
 		return lock_read(r, l, id, &commit);
 	}
-	if ((ret = lock_commit(r, &commit, id, &st->head, NULL, st->digest, NULL, NULL, machine_jobs_dir(r, dname, d))) < 0)
+	if ((ret = lock_commit(r, &commit, id, approved, NULL, st->digest, NULL, NULL, machine_jobs_dir(r, dname, d))) < 0)
 		return ret;
 	if ((ret = publish_lock(r, id, &commit, NULL)) < 0)
 		return ret;

@@ -317,6 +317,26 @@ test_expect_success 'the local driver execs argv directly: no shell sees the arg
 	grep "^argv=" log >got && test_cmp expect got
 '
 
+test_expect_success 'code merged into the TR branch after its approval does not run: the approved commit does' '
+	tr_approved "Approved code" "run: {command: [python3, show.py, approved]}" >codeid &&
+	id=$(cat codeid) &&
+	(
+		cd work && git fetch -q && git checkout -q main && git pull -q --ff-only origin main &&
+		printf "print(\"argv=changed after the approval\")\n" >show.py &&
+		git commit -q -am "show.py changed" && git push -q origin main &&
+		git checkout -q -B "treqs/$id" "origin/treqs/$id" &&
+		git merge -q --no-edit main &&
+		git push -q origin "treqs/$id" &&
+		git checkout -q main
+	) &&
+	(cd lead && git fetch -q && treqs show "$id" --json >../code.json) &&
+	test "$(json_get code.json "j[\"state\"]")" = approved &&
+	run_exec --wait --interval 0.2 "$id" &&
+	git -C remote.git show "main:.treqs/archive/$id/log.txt" >log &&
+	test_grep "^argv=\[\"approved\"\]$" log &&
+	! grep -q "changed after the approval" log
+'
+
 test_expect_success 'the job sees TREQS_OUTPUT_DIR, TREQS_TR_ID and TREQS_JOB_ID' '
 	id=$(cat argid) &&
 	job=$(git -C remote.git log -1 --format="%(trailers:key=TReqs-Job,valueonly,separator=)" refs/treqs/locks/$id) &&
