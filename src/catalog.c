@@ -251,9 +251,26 @@ static void scan_ref(struct scan *s, const char *name, int phase)
 		char *path = xasprintf("%s/%s.yaml", TREQS_REQUESTS_DIR, id);
 		git_tree_entry *te = NULL;
 
-		if (git_tree_entry_bypath(&te, tree, path) == 0 && git_tree_entry_type(te) == GIT_OBJECT_BLOB)
-			add_loc(get_entry(s->cat, id, s->cfg), remote ? TREQS_AT_OWN_REMOTE : TREQS_AT_OWN_LOCAL, name, &cid, git_tree_entry_id(te),
-				path);
+		struct treqs_entry *ent = treqs_catalog_find(s->cat, id) ? get_entry(s->cat, id, s->cfg) : NULL;
+		size_t k;
+
+		/*
+		 * The local and the remote-tracking branch are usually at the
+		 * same commit: its file is known, without reading the commit's
+		 * (possibly large) .treqs/requests tree again.
+		 */
+		for (k = 0; ent && k < ent->nlocs; k++)
+			if (git_oid_equal(&ent->locs[k].commit, &cid) &&
+			    (ent->locs[k].where == TREQS_AT_OWN_LOCAL || ent->locs[k].where == TREQS_AT_OWN_REMOTE)) {
+				git_oid blob;
+				git_oid_cpy(&blob, &ent->locs[k].blob);
+				add_loc(ent, remote ? TREQS_AT_OWN_REMOTE : TREQS_AT_OWN_LOCAL, name, &cid, &blob, path);
+				break;
+			}
+		if ((!ent || k == ent->nlocs) && git_tree_entry_bypath(&te, tree, path) == 0 &&
+		    git_tree_entry_type(te) == GIT_OBJECT_BLOB)
+			add_loc(get_entry(s->cat, id, s->cfg), remote ? TREQS_AT_OWN_REMOTE : TREQS_AT_OWN_LOCAL, name, &cid,
+				git_tree_entry_id(te), path);
 		git_tree_entry_free(te);
 		free(path);
 	} else if (is_protected) {

@@ -170,13 +170,12 @@ int treqs_digest_blob(git_oid *out, git_repository *repo, const git_oid *blob)
 	return ret;
 }
 
-char *treqs_trailer_get(const char *message, const char *key)
+int treqs_trailers_parse(struct treqs_trailers *t, const char *message)
 {
-	git_message_trailer_array arr = {0};
-	char *val = NULL, *copy = xstrdup(message), *p;
-	size_t i;
+	char *copy = xstrdup(message), *p;
 	int err;
 
+	memset(t, 0, sizeof(*t));
 	/*
 	 * libgit2 reads a message as a patch e-mail: its trailers are looked
 	 * for above the first line that starts with "---".  git reads a
@@ -188,17 +187,44 @@ char *treqs_trailer_get(const char *message, const char *key)
 	for (p = copy; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p))
 		if (!strncmp(p, "---", 3))
 			*p = '_';
-	err = git_message_trailers(&arr, copy);
+	err = git_message_trailers(&t->arr, copy);
 	free(copy);
-	if (err < 0)
-		return NULL;
+	if (err < 0) {
+		memset(t, 0, sizeof(*t));
+		return -1;
+	}
+	t->ok = 1;
+	return 0;
+}
+
+char *treqs_trailers_get(const struct treqs_trailers *t, const char *key)
+{
+	const char *val = NULL;
+	size_t i;
+
 	/* the last one wins, as for git's trailer readers */
-	for (i = 0; i < arr.count; i++)
-		if (!strcasecmp(arr.trailers[i].key, key)) {
-			free(val);
-			val = xstrdup(arr.trailers[i].value);
-		}
-	git_message_trailer_array_free(&arr);
+	for (i = 0; t->ok && i < t->arr.count; i++)
+		if (!strcasecmp(t->arr.trailers[i].key, key))
+			val = t->arr.trailers[i].value;
+	return val ? xstrdup(val) : NULL;
+}
+
+void treqs_trailers_clear(struct treqs_trailers *t)
+{
+	if (t->ok)
+		git_message_trailer_array_free(&t->arr);
+	memset(t, 0, sizeof(*t));
+}
+
+char *treqs_trailer_get(const char *message, const char *key)
+{
+	struct treqs_trailers t;
+	char *val;
+
+	if (treqs_trailers_parse(&t, message) < 0)
+		return NULL;
+	val = treqs_trailers_get(&t, key);
+	treqs_trailers_clear(&t);
 	return val;
 }
 
@@ -398,6 +424,7 @@ int treqs_history_load(struct treqs_history *h, git_repository *repo, const char
 		int has, phas = 0, changed;
 		char *tid, *action;
 		struct treqs_event *e;
+		struct treqs_trailers tr;
 		const char *msg;
 		const git_signature *a;
 
@@ -406,8 +433,9 @@ int treqs_history_load(struct treqs_history *h, git_repository *repo, const char
 			goto out;
 		}
 		msg = git_commit_message(c);
-		tid = treqs_trailer_get(msg, "TReqs-Id");
-		action = treqs_trailer_get(msg, "TReqs-Action");
+		treqs_trailers_parse(&tr, msg);
+		tid = treqs_trailers_get(&tr, "TReqs-Id");
+		action = treqs_trailers_get(&tr, "TReqs-Action");
 		if (opts->head_blob && git_oid_equal(&oid, opts->head)) {
 			has = 1;
 			git_oid_cpy(&blob, opts->head_blob);
@@ -429,6 +457,7 @@ int treqs_history_load(struct treqs_history *h, git_repository *repo, const char
 		if (!(tid && !strcmp(tid, id)) && !changed) {
 			free(tid);
 			free(action);
+			treqs_trailers_clear(&tr);
 			git_commit_free(parent);
 			git_commit_free(c);
 			continue;
@@ -447,15 +476,16 @@ int treqs_history_load(struct treqs_history *h, git_repository *repo, const char
 		e->trailer_id = tid;
 		if (tid && !strcmp(tid, id) && action)
 			e->action = treqs_action_parse(action);
-		e->digest = treqs_trailer_get(msg, "TReqs-Digest");
-		e->field = treqs_trailer_get(msg, "TReqs-Field");
+		e->digest = treqs_trailers_get(&tr, "TReqs-Digest");
+		e->field = treqs_trailers_get(&tr, "TReqs-Field");
 		{
-			char *line = treqs_trailer_get(msg, "TReqs-Line");
+			char *line = treqs_trailers_get(&tr, "TReqs-Line");
 			e->line = line ? strtol(line, NULL, 10) : 0;
 			free(line);
 		}
-		e->job = treqs_trailer_get(msg, "TReqs-Job");
-		e->cost_actual = treqs_trailer_get(msg, "TReqs-Cost-Actual");
+		e->job = treqs_trailers_get(&tr, "TReqs-Job");
+		e->cost_actual = treqs_trailers_get(&tr, "TReqs-Cost-Actual");
+		treqs_trailers_clear(&tr);
 		if (has && treqs_digest_blob(&dig, repo, &blob) == 0) {
 			e->content_digest = xstrdup(git_oid_tostr_s(&dig));
 			if (phas && treqs_digest_blob(&pdig, repo, &pblob) == 0)

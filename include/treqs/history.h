@@ -105,6 +105,16 @@ int treqs_digest_parsed(git_oid *out, const char *buf, size_t len, const struct 
 /* The same, for a blob in the repository (cached per blob id in-process). */
 int treqs_digest_blob(git_oid *out, git_repository *repo, const git_oid *blob);
 
+/* A commit message's trailers, parsed once (see treqs_trailer_get). */
+struct treqs_trailers {
+	git_message_trailer_array arr;
+	int ok;
+};
+int treqs_trailers_parse(struct treqs_trailers *t, const char *message);
+/* The last value of key (case-insensitive); caller frees; NULL if absent. */
+char *treqs_trailers_get(const struct treqs_trailers *t, const char *key);
+void treqs_trailers_clear(struct treqs_trailers *t);
+
 /* Parses the value of one trailer key in a commit message; caller frees; NULL if absent. */
 char *treqs_trailer_get(const char *message, const char *key);
 
