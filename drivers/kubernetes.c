@@ -14,6 +14,11 @@
  *   service_account          (the default)    the pods' serviceAccountName
  *   working_dir              (the image's)    the container's workingDir
  *   gpu_resource             nvidia.com/gpu   the extended resource GPUs are requested as
+ *   gpu_node_label           (none)           a node label that tells the GPU model, e.g.
+ *                                             nvidia.com/gpu.product: GPU jobs get a nodeSelector
+ *                                             on it, so an A100 TR runs on an A100 node
+ *   gpu_types                {}               mapping TR gpu_type -> the label's value
+ *                                             (default: the gpu_type itself)
  *   token_env / token_file   (none)           a bearer token: the name of an environment variable,
  *                                             or a file whose first line it is (never in config);
  *                                             a file is read again every minute (tokens rotate)
@@ -65,6 +70,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "http.h"
@@ -133,6 +139,8 @@ json_t *treqs_k8s_job_body(const struct treqs_job_spec *spec, const char *job, c
 	podspec = json_pack("{s:s, s:[o]}", "restartPolicy", "Never", "containers", container);
 	if (o->service_account)
 		json_object_set_new(podspec, "serviceAccountName", json_string(o->service_account));
+	if (spec->gpu_count > 0 && o->node_label && o->node_value)
+		json_object_set_new(podspec, "nodeSelector", json_pack("{s:s}", o->node_label, o->node_value));
 	annotations = json_pack("{s:s, s:s, s:s}", "treqs/tr-id", spec->tr_id ? spec->tr_id : "", "treqs/digest",
 				spec->digest ? spec->digest : "", "treqs/name", spec->name);
 	labels = json_pack("{s:s}", "app.kubernetes.io/managed-by", "treqs");
@@ -289,7 +297,8 @@ struct k8s {
 	struct treqs_driver base;
 	struct treqs_http h;
 	char *what;
-	char *ns, *image, *gpu_resource, *pull_policy, *service_account, *working_dir;
+	char *ns, *image, *gpu_resource, *pull_policy, *service_account, *working_dir, *node_label;
+	struct treqs_strv gpu_types; /* pairs: TR gpu_type, label value */
 	char *token_path;            /* re-read now and then, or NULL */
 	char *token_name;
 	double token_read;
@@ -307,6 +316,8 @@ static void k8s_close(struct treqs_driver *d)
 	free(k->ns);
 	free(k->image);
 	free(k->gpu_resource);
+	free(k->node_label);
+	treqs_strv_free(&k->gpu_types);
 	free(k->pull_policy);
 	free(k->service_account);
 	free(k->working_dir);
@@ -445,7 +456,18 @@ static int k8s_open(struct treqs_driver **out, const char *name, const struct tr
 	OPT(pull_policy, "image_pull_policy")
 	OPT(service_account, "service_account")
 	OPT(working_dir, "working_dir")
+	OPT(node_label, "gpu_node_label")
 #undef OPT
+	{
+		/* copied: the configuration does not outlive a pass of exec, the driver does */
+		const struct treqs_ynode *m = treqs_ymap_get(conf, "gpu_types", NULL);
+		size_t i;
+		for (i = 0; m && m->type == TREQS_YMAP && i + 1 < m->n; i += 2)
+			if (m->kids[i + 1]->type == TREQS_YSCALAR) {
+				treqs_strv_push(&k->gpu_types, m->kids[i]->value);
+				treqs_strv_push(&k->gpu_types, m->kids[i + 1]->value);
+			}
+	}
 	free(in_endpoint);
 	free(in_ns);
 	free(in_ca);
@@ -545,6 +567,14 @@ static int k8s_submit(struct treqs_driver *d, const struct treqs_job_spec *spec,
 	o.image_pull_policy = k->pull_policy;
 	o.service_account = k->service_account;
 	o.working_dir = k->working_dir;
+	o.node_label = k->node_label;
+	o.node_value = spec->gpu_type;
+	{
+		size_t i;
+		for (i = 0; spec->gpu_type && i + 1 < k->gpu_types.n; i += 2)
+			if (!strcasecmp(k->gpu_types.v[i], spec->gpu_type))
+				o.node_value = k->gpu_types.v[i + 1];
+	}
 	body = treqs_k8s_job_body(spec, name, &o);
 	ret = k8s_request(k, "POST", path, body, &r);
 	json_decref(body);

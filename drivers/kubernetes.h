@@ -27,6 +27,8 @@ struct treqs_k8s_opts {
 	const char *image_pull_policy;   /* or NULL */
 	const char *service_account;     /* or NULL */
 	const char *working_dir;         /* or NULL */
+	const char *node_label;          /* nodeSelector key for GPU jobs, or NULL */
+	const char *node_value;          /* its value (the TR's gpu_type, or its mapping) */
 };
 
 /* The batch/v1 Job to POST for spec, named job (new reference). */

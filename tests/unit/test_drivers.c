@@ -233,6 +233,22 @@ static void test_k8s_job_body(void **state)
 		    "   \"env\": [{\"name\": \"SEED\", \"value\": \"7\"},"
 		    "            {\"name\": \"TREQS_OUTPUT_DIR\", \"value\": \"/jobs/TR-0042-abcdef1/output\"}]}]}}}");
 	json_decref(body);
+
+	/* a GPU job on a cluster whose nodes carry the GPU model as a label: a nodeSelector */
+	s.gpu_count = 2;
+	o.node_label = "nvidia.com/gpu.product";
+	o.node_value = "NVIDIA-A100-SXM4-80GB";
+	body = treqs_k8s_job_body(&s, "j", &o);
+	assert_json(json_object_get(json_object_get(json_object_get(json_object_get(body, "spec"), "template"), "spec"),
+				    "nodeSelector"),
+		    "{\"nvidia.com/gpu.product\": \"NVIDIA-A100-SXM4-80GB\"}");
+	json_decref(body);
+	/* no GPUs: no nodeSelector */
+	s.gpu_count = 0;
+	body = treqs_k8s_job_body(&s, "j", &o);
+	assert_null(json_object_get(json_object_get(json_object_get(json_object_get(body, "spec"), "template"), "spec"),
+				    "nodeSelector"));
+	json_decref(body);
 }
 
 static int k8s_status(const char *job, struct treqs_job_status *st)
