@@ -6,9 +6,15 @@
  *   refs/treqs/locks/ID  -> L0  "TReqs-Action: launch" without a job: the
  *                               lock, created atomically (on the remote
  *                               when there is one; never forced).  L0's
- *                               parent is the approved TR head.
+ *                               parent is the commit whose approval
+ *                               satisfied the policy (its tree is what
+ *                               runs, whatever the branch took in since).
  *                        -> L1  child of L0 with "TReqs-Job: driver:id":
- *                               the launch record (a fast-forward).
+ *                               the launch record (a fast-forward);
+ *                           or R "TReqs-Action: release" when no job could
+ *                               start: the TR is approved again, and the
+ *                               next lock is a merge of R and the approved
+ *                               commit.
  *   <protected branch>   -> A   the archive commit, a merge of the branch
  *                               tip and L1, adding .treqs/archive/ID/
  *                               {request.yaml,result.json,log.txt} and
