@@ -507,7 +507,7 @@ static void test_blank_is_stable_under_set(void **state)
 		"status:   # c\nz: 1\n",
 		"{a: 1, status: draft}",
 		"{status: , a: 1}",
-		"\xef\xbb\xbf" "t: \xc3\xa9\nstatus: draft\n",
+		("\xef\xbb\xbf" "t: \xc3\xa9\nstatus: draft\n"),
 	};
 	static const char *const words[] = {"review", "approved", "changes-requested"};
 	size_t i, j;
