@@ -93,20 +93,11 @@
 
 json_t *treqs_execdrv_spec(const struct treqs_job_spec *spec)
 {
-	json_t *argv = json_array(), *env = json_object();
+	json_t *argv = json_array(), *env = treqs_driver_env_object(spec->env);
 	size_t i;
 
 	for (i = 0; spec->argv && spec->argv[i]; i++)
 		json_array_append_new(argv, json_string(spec->argv[i]));
-	for (i = 0; spec->env && spec->env[i]; i++) {
-		const char *eq = strchr(spec->env[i], '=');
-		char *k;
-		if (!eq)
-			continue;
-		k = xstrndup(spec->env[i], (size_t)(eq - spec->env[i]));
-		json_object_set_new(env, k, json_string(eq + 1));
-		free(k);
-	}
 	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:I, s:f, s:s, s:s, s:b, s:I}", "tr_id",
 			 spec->tr_id ? spec->tr_id : "", "digest", spec->digest ? spec->digest : "", "name", spec->name,
 			 "argv", argv, "workdir", spec->workdir ? spec->workdir : "", "env", env, "gpu_type",

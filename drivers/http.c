@@ -446,20 +446,11 @@ char *treqs_drv_expand(const char *tmpl, const struct treqs_job_spec *spec)
 
 json_t *treqs_httpjobs_submit_body(const struct treqs_job_spec *spec, const struct treqs_httpjobs_opts *o)
 {
-	json_t *args = json_array(), *env = json_object();
+	json_t *args = json_array(), *env = treqs_driver_env_object(spec->env);
 	size_t i;
 
 	for (i = 1; spec->argv[0] && spec->argv[i]; i++)
 		json_array_append_new(args, json_string(spec->argv[i]));
-	for (i = 0; spec->env && spec->env[i]; i++) {
-		const char *eq = strchr(spec->env[i], '=');
-		char *k;
-		if (!eq)
-			continue;
-		k = xstrndup(spec->env[i], (size_t)(eq - spec->env[i]));
-		json_object_set_new(env, k, json_string(eq + 1));
-		free(k);
-	}
 	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:f, s:o}", "name", spec->name, "repo", o->repo,
 			 "branch", o->branch, "script", spec->argv[0], "args", args, "env", env, "gpu_count",
 			 (json_int_t)spec->gpu_count, "gpu_memory_min_gb",

@@ -675,36 +675,12 @@ static int local_collect(struct treqs_driver *d, const char *job_id, const char 
 {
 	struct local *l = (struct local *)d;
 	char *src;
-	DIR *dir;
-	struct dirent *de;
-	int ret = 0;
+	int ret;
 
 	if (!valid_job_id(job_id))
 		return treqs_error(TREQS_EINVALID, "local driver: invalid job id '%s'", job_id);
 	src = xasprintf("%s/%s/output", l->root, job_id);
-	if (!(dir = opendir(src))) {
-		free(src);
-		return 0; /* the job wrote nothing */
-	}
-	while ((de = readdir(dir))) {
-		char *from, *to;
-		struct treqs_buf b = TREQS_BUF_INIT;
-		struct stat sb;
-
-		if (de->d_name[0] == '.')
-			continue;
-		from = xasprintf("%s/%s", src, de->d_name);
-		to = xasprintf("%s/%s", dest, de->d_name);
-		if (lstat(from, &sb) == 0 && S_ISREG(sb.st_mode) && treqs_read_file(&b, from, 16 << 20) == 0 &&
-		    treqs_write_file(to, b.ptr ? b.ptr : "", b.len) < 0 && !ret)
-			ret = treqs_error_code();
-		if (!ret)
-			treqs_error_clear(); /* keep the first failure's message for the caller */
-		treqs_buf_free(&b);
-		free(from);
-		free(to);
-	}
-	closedir(dir);
+	ret = treqs_driver_copy_outputs(src, dest);
 	free(src);
 	return ret;
 }

@@ -105,19 +105,9 @@ char *treqs_ray_submission_id(const char *name)
 json_t *treqs_ray_submit_body(const struct treqs_job_spec *spec, const char *submission_id,
 			      const struct treqs_ray_opts *o)
 {
-	json_t *env = json_object(), *runtime_env, *meta, *body;
+	json_t *env = treqs_driver_env_object(spec->env), *runtime_env, *meta, *body;
 	char *entry = treqs_ray_quote(spec->argv), limit[32];
-	size_t i;
 
-	for (i = 0; spec->env && spec->env[i]; i++) {
-		const char *eq = strchr(spec->env[i], '=');
-		char *k;
-		if (!eq)
-			continue;
-		k = xstrndup(spec->env[i], (size_t)(eq - spec->env[i]));
-		json_object_set_new(env, k, json_string(eq + 1));
-		free(k);
-	}
 	runtime_env = json_pack("{s:o}", "env_vars", env);
 	if (o && o->working_dir)
 		json_object_set_new(runtime_env, "working_dir", json_string(o->working_dir));

@@ -1792,9 +1792,7 @@ static int slurm_collect(struct treqs_driver *d, const char *job_id, const char 
 {
 	struct slurm *s = (struct slurm *)d;
 	char *src;
-	DIR *dir;
-	struct dirent *de;
-	int ret = 0;
+	int ret;
 
 	if (!valid_job_id(job_id))
 		return treqs_error(TREQS_EINVALID, "slurm driver '%s': invalid job id '%s'", s->base.name, job_id);
@@ -1803,29 +1801,7 @@ static int slurm_collect(struct treqs_driver *d, const char *job_id, const char 
 				   "slurm driver '%s': job %s's output directory is not recorded under %s/.slurm "
 				   "(collect needs the jobs directory of the runner that submitted it)",
 				   s->base.name, job_id, s->jobs_dir ? s->jobs_dir : "$TREQS_JOBS_DIR");
-	if (!(dir = opendir(src))) {
-		free(src);
-		return 0; /* the job wrote nothing */
-	}
-	while ((de = readdir(dir))) {
-		struct treqs_buf b = TREQS_BUF_INIT;
-		struct stat sb;
-		char *from, *to;
-
-		if (de->d_name[0] == '.')
-			continue;
-		from = xasprintf("%s/%s", src, de->d_name);
-		to = xasprintf("%s/%s", dest, de->d_name);
-		if (lstat(from, &sb) == 0 && S_ISREG(sb.st_mode) && treqs_read_file(&b, from, MAX_FILE) == 0 &&
-		    treqs_write_file(to, b.ptr ? b.ptr : "", b.len) < 0 && !ret)
-			ret = treqs_error_code();
-		if (!ret)
-			treqs_error_clear();
-		treqs_buf_free(&b);
-		free(from);
-		free(to);
-	}
-	closedir(dir);
+	ret = treqs_driver_copy_outputs(src, dest);
 	free(src);
 	return ret;
 }

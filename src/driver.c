@@ -3,8 +3,11 @@
  */
 #include "treqs/driver.h"
 
+#include <dirent.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "treqs/config.h"
 #include "treqs/tr.h"
@@ -90,4 +93,52 @@ double treqs_driver_conf_num(const struct treqs_ynode *conf, const char *key, do
 	if (n && n->type == TREQS_YSCALAR && treqs_parse_number(n->value, &v) == 0)
 		return v;
 	return def;
+}
+
+int treqs_driver_copy_outputs(const char *src, const char *dest)
+{
+	DIR *dir = opendir(src);
+	struct dirent *de;
+	int ret = 0;
+
+	if (!dir)
+		return 0; /* the job wrote nothing */
+	while ((de = readdir(dir))) {
+		struct treqs_buf b = TREQS_BUF_INIT;
+		struct stat sb;
+		char *from, *to;
+
+		if (de->d_name[0] == '.')
+			continue;
+		from = xasprintf("%s/%s", src, de->d_name);
+		to = xasprintf("%s/%s", dest, de->d_name);
+		if (lstat(from, &sb) == 0 && S_ISREG(sb.st_mode) && treqs_read_file(&b, from, 16 << 20) == 0 &&
+		    treqs_write_file(to, b.ptr ? b.ptr : "", b.len) < 0 && !ret)
+			ret = treqs_error_code();
+		if (!ret)
+			treqs_error_clear(); /* keep the first failure's message for the caller */
+		treqs_buf_free(&b);
+		free(from);
+		free(to);
+	}
+	closedir(dir);
+	return ret;
+}
+
+json_t *treqs_driver_env_object(const char *const *env)
+{
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; env && env[i]; i++) {
+		const char *eq = strchr(env[i], '=');
+		char *k;
+
+		if (!eq)
+			continue;
+		k = xstrndup(env[i], (size_t)(eq - env[i]));
+		json_object_set_new(o, k, json_string(eq + 1));
+		free(k);
+	}
+	return o;
 }

@@ -122,6 +122,17 @@ extern const struct treqs_driver_ops treqs_driver_ray;
 extern const struct treqs_driver_ops treqs_driver_http;
 extern const struct treqs_driver_ops treqs_driver_exec;
 
+/*
+ * Helpers for drivers.  treqs_driver_copy_outputs copies the regular files
+ * of src (a job's TREQS_OUTPUT_DIR, on a filesystem this machine sees) into
+ * dest, 16 MiB at most each; a missing src is no error (the job wrote
+ * nothing).  Returns 0 or the first failure's code (its message kept).
+ */
+int treqs_driver_copy_outputs(const char *src, const char *dest);
+/* spec->env ("NAME=value" entries) as a JSON object {NAME: value}; a new reference. */
+struct json_t;
+struct json_t *treqs_driver_env_object(const char *const *env);
+
 /* Helpers for drivers: a string / number from the driver's mapping, or def. */
 const char *treqs_driver_conf_str(const struct treqs_ynode *conf, const char *key, const char *def);
 double treqs_driver_conf_num(const struct treqs_ynode *conf, const char *key, double def);
